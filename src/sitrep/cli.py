@@ -1,20 +1,32 @@
-"""`python -m sitrep SUBCOMMAND`: the commands that are not Hydra apps."""
+"""`python -m sitrep SUBCOMMAND`: the commands that are not Hydra apps.
+
+Every command meets bad input with one line per problem naming the file, task
+and span at fault, and a non-zero exit code.
+"""
 
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from pathlib import Path
 
-from sitrep.annotated import expand_paths, load_file
+from sitrep.annotated import MARKUP_SUFFIXES, AnnotationError, expand_paths, load_annotated, load_file
+from sitrep.labelstudio import write_export
+from sitrep.markup import render_markup_document
 from sitrep.scheme import SCHEME
+from sitrep.stats import corpus_stats, format_stats
+
+
+def _fail(message: str) -> int:
+    print(f"error: {message}", file=sys.stderr)
+    return 2
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
     paths = expand_paths(args.files)
     if not paths:
-        print("error: no annotated files found in " + " ".join(args.files), file=sys.stderr)
-        return 2
+        return _fail("no annotated files found in " + " ".join(args.files))
     n_problems = n_docs = 0
     for path in paths:
         loaded = load_file(path, SCHEME)
@@ -29,13 +41,81 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return 1 if n_problems else 0
 
 
+def cmd_stats(args: argparse.Namespace) -> int:
+    try:
+        docs = load_annotated(args.files)
+    except AnnotationError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    if not docs:
+        return _fail("no annotated tasks found in " + " ".join(args.files))
+    stats = corpus_stats(docs)
+    print(json.dumps(stats, indent=2) if args.json else format_stats(stats))
+    return 0
+
+
+def cmd_convert(args: argparse.Namespace) -> int:
+    paths = expand_paths(args.inputs)
+    if not paths:
+        return _fail("no input files found in " + " ".join(args.inputs))
+    to = args.to or ("labelstudio" if all(p.suffix in MARKUP_SUFFIXES for p in paths) else "markup")
+    try:
+        docs = load_annotated(paths)
+    except AnnotationError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        print("nothing written", file=sys.stderr)
+        return 1
+    out = Path(args.output)
+    if to == "labelstudio":
+        if out.suffix != ".json":
+            return _fail(f"{out}: a Label Studio export is one .json file")
+        write_export(docs, out)
+        print(f"wrote {len(docs)} task(s) to {out}", file=sys.stderr)
+    else:
+        if out.suffix:
+            return _fail(f"{out}: markup is written as one .txt file per task into a folder")
+        out.mkdir(parents=True, exist_ok=True)
+        for doc in docs:
+            (out / f"{doc.id}.txt").write_text(render_markup_document(doc), encoding="utf-8")
+        print(f"wrote {len(docs)} markup file(s) to {out}/", file=sys.stderr)
+    return 0
+
+
+def cmd_labelconfig(args: argparse.Namespace) -> int:
+    sys.stdout.write(SCHEME.markdown_table() if args.docs else SCHEME.labelstudio_xml())
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m sitrep", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="python -m sitrep",
+        description="Conflict-news annotation tools. Training and tagging are `python -m train` and `python -m infer`.",
+    )
     sub = parser.add_subparsers(dest="command", required=True, metavar="SUBCOMMAND")
 
-    p = sub.add_parser("validate", help="check Label Studio exports or markup files against the label scheme")
+    p = sub.add_parser("validate", help="check Label Studio exports or markup files against the label scheme",
+                       description="Check annotated files; print one line per problem; exit 1 if any. Writes nothing.")
     p.add_argument("files", nargs="+", help="export .json files, markup .txt files, or folders of them")
     p.set_defaults(func=cmd_validate)
+
+    p = sub.add_parser("stats", help="spans per label, articles, tokens and event types of annotated files",
+                       description="Corpus statistics of annotated files (they must validate).")
+    p.add_argument("files", nargs="+", help="export .json files, markup .txt files, or folders of them")
+    p.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    p.set_defaults(func=cmd_stats)
+
+    p = sub.add_parser("convert", help="inline markup <-> Label Studio JSON export",
+                       description="Markup files -> one Label Studio export (.json), or an export -> one markup "
+                                   "file per task in a folder. Inputs must validate; nothing is written otherwise.")
+    p.add_argument("inputs", nargs="+", help="markup .txt files / folders, or export .json files")
+    p.add_argument("-o", "--output", required=True, help="an export .json file, or a folder for markup files")
+    p.add_argument("--to", choices=["labelstudio", "markup"], help="direction (default: from the inputs)")
+    p.set_defaults(func=cmd_convert)
+
+    p = sub.add_parser("labelconfig", help="print the Label Studio labeling config derived from the label scheme",
+                       description="Print the labeling config XML (or, with --docs, the label table of the docs).")
+    p.add_argument("--docs", action="store_true", help="print the Markdown label table instead")
+    p.set_defaults(func=cmd_labelconfig)
     return parser
 
 

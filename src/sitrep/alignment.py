@@ -1,0 +1,204 @@
+"""Character spans <-> token windows with IOB2 labels.
+
+Token labels exist only inside training and inference; everything outside
+speaks character spans. A document is tokenized once, without special tokens;
+windows are slices of that one tokenization, so offsets never drift.
+
+Two faults of the usual Hugging Face recipe are avoided on purpose:
+- labels past ``max_length`` are not truncated away: long documents become
+  overlapping windows, and every gold span must sit whole in at least one
+  window (:attr:`WindowedDoc.lost_spans` counts those that do not);
+- only the first subtoken of a word carries its label (the rest get -100),
+  so seqeval counts words, not subtokens.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sitrep.document import Span
+from sitrep.scheme import SCHEME, LabelScheme
+
+IGNORE = -100
+
+
+@dataclass
+class TokenizedText:
+    """One text tokenized without special tokens, with the words the tokenizer saw."""
+
+    input_ids: list[int]
+    offsets: list[tuple[int, int]]
+    word_ids: list[int]
+    # Per word: character range and the index of its first token.
+    word_chars: list[tuple[int, int]] = field(default_factory=list)
+    word_first_token: list[int] = field(default_factory=list)
+
+    @property
+    def n_tokens(self) -> int:
+        return len(self.input_ids)
+
+
+def tokenize_text(tokenizer, text: str) -> TokenizedText:
+    """Needs a fast tokenizer (``offset_mapping`` and ``word_ids``)."""
+    enc = tokenizer(text, add_special_tokens=False, return_offsets_mapping=True, truncation=False, verbose=False)
+    if not getattr(enc, "is_fast", False):
+        raise TypeError("sitrep needs a fast tokenizer (offset mapping); load it with use_fast=True")
+    word_ids = enc.word_ids()
+    tok = TokenizedText(list(enc["input_ids"]), [tuple(o) for o in enc["offset_mapping"]], [w for w in word_ids])
+    # Renumber words densely; the tokenizer's word ids may skip when a word yields no token.
+    dense: list[int] = []
+    last_raw = None
+    for i, (raw, (s, e)) in enumerate(zip(word_ids, tok.offsets)):
+        if raw != last_raw or not dense:
+            tok.word_chars.append((s, e))
+            tok.word_first_token.append(i)
+            last_raw = raw
+        else:
+            ws, _ = tok.word_chars[-1]
+            tok.word_chars[-1] = (ws, max(e, tok.word_chars[-1][1]))
+        dense.append(len(tok.word_chars) - 1)
+    tok.word_ids = dense
+    return tok
+
+
+def window_bounds(tok: TokenizedText, max_tokens: int, stride: int) -> list[tuple[int, int]]:
+    """Token ranges ``[a, b)`` of at most ``max_tokens`` that overlap by about ``stride``.
+
+    Window edges are moved to word starts, so no word is cut in two.
+    """
+    if max_tokens <= stride:
+        raise ValueError(f"window length ({max_tokens} tokens) must exceed the stride ({stride})")
+    n = tok.n_tokens
+    if n <= max_tokens:
+        return [(0, n)]
+    bounds = []
+    start = 0
+    while True:
+        end = min(start + max_tokens, n)
+        if end < n:
+            # Back off to the start of the word that would be cut.
+            w_end = tok.word_first_token[tok.word_ids[end]]
+            if w_end > start:
+                end = w_end
+        bounds.append((start, end))
+        if end >= n:
+            return bounds
+        nxt = max(end - stride, start + 1)
+        nxt = tok.word_first_token[tok.word_ids[nxt]]  # also begin on a word
+        start = nxt if nxt > start else end
+
+
+def spans_to_word_tags(
+    tok: TokenizedText, spans: list[Span]
+) -> tuple[list[str], list[Span]]:
+    """IOB2 tag per word, and the spans that no sequence of whole words covers."""
+    tags = ["O"] * len(tok.word_chars)
+    misaligned: list[Span] = []
+    for span in sorted(spans):
+        inside = [
+            w for w, (ws, we) in enumerate(tok.word_chars) if ws < span.end and span.start < we
+        ]
+        if (
+            not inside
+            or tok.word_chars[inside[0]][0] != span.start
+            or tok.word_chars[inside[-1]][1] != span.end
+        ):
+            misaligned.append(span)
+            continue
+        tags[inside[0]] = f"B-{span.label}"
+        for w in inside[1:]:
+            tags[w] = f"I-{span.label}"
+    return tags, misaligned
+
+
+def word_tags_to_spans(
+    word_chars: list[tuple[int, int]], tags: list[str], scores: list[float] | None = None
+) -> list[Span]:
+    """IOB2 word tags -> spans.
+
+    An ``I-X`` with no open ``X`` entity starts one (a common model error that
+    should not lose the mention); ``B-X`` always starts a new entity, so two
+    adjacent entities of one label stay two. A span's score is the mean of its
+    words' scores.
+    """
+    spans: list[Span] = []
+    label: str | None = None
+    start = end = 0
+    acc: list[float] = []
+
+    def close() -> None:
+        if label is not None:
+            score = sum(acc) / len(acc) if acc else None
+            spans.append(Span(start, end, label, score))
+
+    for w, tag in enumerate(tags):
+        prefix, _, name = tag.partition("-")
+        ws, we = word_chars[w]
+        if prefix == "I" and label == name:
+            end = we
+            if scores is not None:
+                acc.append(scores[w])
+            continue
+        close()
+        label = None
+        if prefix in ("B", "I"):
+            label, start, end = name, ws, we
+            acc = [scores[w]] if scores is not None else []
+    close()
+    return spans
+
+
+@dataclass
+class WindowedDoc:
+    """Training windows of one document, ready for a token-classification model."""
+
+    windows: list[dict]
+    n_spans: int
+    lost_spans: list[Span]  # gold spans no window holds whole: must stay empty
+
+
+def encode_windows(
+    tokenizer,
+    tok: TokenizedText,
+    spans: list[Span],
+    max_length: int,
+    stride: int,
+    scheme: LabelScheme = SCHEME,
+) -> WindowedDoc:
+    """Windows with special tokens added and IOB2 ids on each word's first subtoken.
+
+    A gold span cut by a window edge is left unlabelled (-100) in that window
+    rather than taught as a shorter entity; the window that holds it whole
+    teaches it.
+    """
+    n_special = tokenizer.num_special_tokens_to_add(pair=False)
+    bounds = window_bounds(tok, max_length - n_special, stride)
+    word_tags, misaligned = spans_to_word_tags(tok, spans)
+    aligned = [s for s in spans if s not in misaligned]
+    # Token extent of each aligned span.
+    span_tokens: list[tuple[int, int]] = []
+    for span in aligned:
+        toks = [i for i, (s, e) in enumerate(tok.offsets) if s < span.end and span.start < e]
+        span_tokens.append((toks[0], toks[-1] + 1))
+    held = [False] * len(aligned)
+    windows = []
+    for a, b in bounds:
+        labels = []
+        for i in range(a, b):
+            w = tok.word_ids[i]
+            labels.append(scheme.label2id[word_tags[w]] if tok.word_first_token[w] == i else IGNORE)
+        for k, (ta, tb) in enumerate(span_tokens):
+            if a <= ta and tb <= b:
+                held[k] = True
+            elif ta < b and a < tb:  # cut by this window's edge
+                for i in range(max(ta, a), min(tb, b)):
+                    labels[i - a] = IGNORE
+        ids = tokenizer.build_inputs_with_special_tokens(tok.input_ids[a:b])
+        mask = tokenizer.get_special_tokens_mask(ids, already_has_special_tokens=True)
+        full_labels = []
+        it = iter(labels)
+        for m in mask:
+            full_labels.append(IGNORE if m else next(it))
+        windows.append({"input_ids": ids, "attention_mask": [1] * len(ids), "labels": full_labels, "token_span": (a, b)})
+    lost = misaligned + [s for s, h in zip(aligned, held) if not h]
+    return WindowedDoc(windows=windows, n_spans=len(spans), lost_spans=lost)
