@@ -71,21 +71,25 @@ def window_bounds(tok: TokenizedText, max_tokens: int, stride: int) -> list[tupl
     n = tok.n_tokens
     if n <= max_tokens:
         return [(0, n)]
-    bounds = []
-    start = 0
-    while True:
+
+    def word_start(i: int) -> int:
+        return tok.word_first_token[tok.word_ids[i]]
+
+    def end_for(start: int) -> int:
         end = min(start + max_tokens, n)
-        if end < n:
-            # Back off to the start of the word that would be cut.
-            w_end = tok.word_first_token[tok.word_ids[end]]
-            if w_end > start:
-                end = w_end
-        bounds.append((start, end))
-        if end >= n:
-            return bounds
-        nxt = max(end - stride, start + 1)
-        nxt = tok.word_first_token[tok.word_ids[nxt]]  # also begin on a word
-        start = nxt if nxt > start else end
+        if end < n and word_start(end) > start:  # back off to the start of the word that would be cut
+            end = word_start(end)
+        return end
+
+    bounds = [(0, end_for(0))]
+    while bounds[-1][1] < n:
+        start, end = bounds[-1]
+        nxt = word_start(max(end - stride, start + 1))
+        # Each window must reach further than the last; step to later words until it does.
+        while nxt <= start or (nxt < end and end_for(nxt) <= end):
+            nxt = next((t for t in range(nxt + 1, end + 1) if t == n or word_start(t) == t), end)
+        bounds.append((nxt, end_for(nxt)))
+    return bounds
 
 
 def spans_to_word_tags(
@@ -148,6 +152,16 @@ def word_tags_to_spans(
     return spans
 
 
+def special_tokens(tokenizer) -> tuple[list[int], list[int]]:
+    """The ids a tokenizer puts before and after one sequence ([CLS] / [SEP], <s> / </s>, ...)."""
+    plain = tokenizer("a", add_special_tokens=False)["input_ids"]
+    full = tokenizer("a", add_special_tokens=True)["input_ids"]
+    for i in range(len(full) - len(plain) + 1):
+        if full[i : i + len(plain)] == plain:
+            return full[:i], full[i + len(plain) :]
+    raise ValueError(f"cannot find where {type(tokenizer).__name__} puts its special tokens")
+
+
 @dataclass
 class WindowedDoc:
     """Training windows of one document, ready for a token-classification model."""
@@ -171,8 +185,8 @@ def encode_windows(
     rather than taught as a shorter entity; the window that holds it whole
     teaches it.
     """
-    n_special = tokenizer.num_special_tokens_to_add(pair=False)
-    bounds = window_bounds(tok, max_length - n_special, stride)
+    prefix, suffix = special_tokens(tokenizer)
+    bounds = window_bounds(tok, max_length - len(prefix) - len(suffix), stride)
     word_tags, misaligned = spans_to_word_tags(tok, spans)
     aligned = [s for s in spans if s not in misaligned]
     # Token extent of each aligned span.
@@ -193,12 +207,8 @@ def encode_windows(
             elif ta < b and a < tb:  # cut by this window's edge
                 for i in range(max(ta, a), min(tb, b)):
                     labels[i - a] = IGNORE
-        ids = tokenizer.build_inputs_with_special_tokens(tok.input_ids[a:b])
-        mask = tokenizer.get_special_tokens_mask(ids, already_has_special_tokens=True)
-        full_labels = []
-        it = iter(labels)
-        for m in mask:
-            full_labels.append(IGNORE if m else next(it))
+        ids = prefix + tok.input_ids[a:b] + suffix
+        full_labels = [IGNORE] * len(prefix) + labels + [IGNORE] * len(suffix)
         windows.append({"input_ids": ids, "attention_mask": [1] * len(ids), "labels": full_labels, "token_span": (a, b)})
     lost = misaligned + [s for s, h in zip(aligned, held) if not h]
     return WindowedDoc(windows=windows, n_spans=len(spans), lost_spans=lost)

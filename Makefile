@@ -1,0 +1,35 @@
+# One entry point for set-up, the main job and the tests. Every target creates
+# .venv when it is missing; torch is pinned and installed first, because an
+# unpinned torch pulls a multi-GB CUDA build.
+VENV ?= .venv
+PY := $(VENV)/bin/python
+TORCH ?= torch==2.13.0
+export HF_HUB_OFFLINE ?= 1
+export TOKENIZERS_PARALLELISM ?= false
+
+.PHONY: setup run test data bench clean
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install -q --disable-pip-version-check --upgrade pip
+	$(PY) -m pip install -q --disable-pip-version-check "$(TORCH)"
+	$(PY) -m pip install -q --disable-pip-version-check -e ".[dev]"
+	touch $@
+
+setup: $(VENV)/.installed
+
+# The main job on the bundled data.
+run: setup
+	$(PY) -m sitrep validate data/annotated
+	$(PY) -m sitrep stats data/annotated
+
+# The whole test suite (what .ci/run runs).
+test: setup
+	$(PY) -m pytest
+
+# Regenerate the Label Studio exports in data/annotated/ from the markup in data/markup/.
+data: setup
+	for d in data/markup/*/; do $(PY) -m sitrep convert $$d -o data/annotated/$$(basename $$d).json || exit 1; done
+
+clean:
+	rm -rf $(VENV) outputs multirun .pytest_cache

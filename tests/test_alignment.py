@@ -1,0 +1,86 @@
+from sitrep.alignment import IGNORE, encode_windows, spans_to_word_tags, tokenize_text, window_bounds, word_tags_to_spans
+from sitrep.annotated import load_annotated
+from sitrep.document import Span
+from sitrep.scheme import SCHEME
+
+
+def test_first_subtoken_carries_the_label_the_rest_ignored(tiny_tokenizer):
+    text = "Iraqi forces pushed into Fallujah."
+    spans = [Span(0, 12, "ACTOR"), Span(13, 24, "TERRITORY"), Span(25, 33, "LOCATION")]
+    tok = tokenize_text(tiny_tokenizer, text)
+    enc = encode_windows(tiny_tokenizer, tok, spans, max_length=64, stride=16)
+    (window,) = enc.windows
+    tags = [SCHEME.id2label[i] if i != IGNORE else None for i in window["labels"]]
+    tokens = tiny_tokenizer.convert_ids_to_tokens(window["input_ids"])
+    pairs = list(zip(tokens, tags))
+    assert pairs[0] == ("[CLS]", None) and pairs[-1] == ("[SEP]", None)
+    assert ("iraqi", "B-ACTOR") in pairs and ("forces", "I-ACTOR") in pairs
+    assert ("p", "B-TERRITORY") in pairs and ("##u", None) in pairs  # subtokens of "pushed"
+    assert ("into", "I-TERRITORY") in pairs and ("fallujah", "B-LOCATION") in pairs
+    assert pairs[-2] == (".", "O")
+    assert enc.lost_spans == []
+
+
+def test_windows_overlap_and_never_cut_a_word(tiny_tokenizer):
+    text = " ".join(["Mosul"] * 30 + ["Kirkuk", "Tikrit"] * 6)
+    tok = tokenize_text(tiny_tokenizer, text)
+    bounds = window_bounds(tok, max_tokens=20, stride=5)
+    assert bounds[0][0] == 0 and bounds[-1][1] == tok.n_tokens
+    for (a, b), (c, d) in zip(bounds, bounds[1:]):
+        assert c < b, "windows must overlap"
+        assert c > a
+    for a, b in bounds:
+        assert b - a <= 20
+        assert tok.word_first_token[tok.word_ids[a]] == a
+        assert b == tok.n_tokens or tok.word_first_token[tok.word_ids[b]] == b
+
+
+def test_no_gold_span_lost_on_a_long_article(minilm_tokenizer, root):
+    """The HF example silently drops labels past max_length; here every span sits whole in a window."""
+    seeds = load_annotated([root / "data" / "annotated" / "seeds.json"])
+    text, spans = "", []
+    for _ in range(6):  # about 8,500 words
+        for doc in seeds:
+            spans += [Span(s.start + len(text), s.end + len(text), s.label) for s in doc.spans]
+            text += doc.text + "\n\n"
+    tok = tokenize_text(minilm_tokenizer, text)
+    assert tok.n_tokens > 10_000
+    enc = encode_windows(minilm_tokenizer, tok, spans, max_length=128, stride=32)
+    assert len(enc.windows) > 80
+    assert enc.n_spans == len(spans) > 1000
+    assert enc.lost_spans == []
+    # Every span is taught whole, with one B- tag, in some window.
+    b_tags = sum(1 for w in enc.windows for i in w["labels"] if i != IGNORE and SCHEME.id2label[i].startswith("B-"))
+    assert b_tags >= len(spans)
+
+
+def test_span_cut_by_a_window_edge_is_ignored_there_not_mislabelled(tiny_tokenizer):
+    text = "aaa bbb ccc Islamic State militants ddd eee fff ggg hhh"
+    span = Span(text.index("Islamic"), text.index(" ddd"), "ACTOR")
+    tok = tokenize_text(tiny_tokenizer, text)
+    enc = encode_windows(tiny_tokenizer, tok, [span], max_length=2 + 12, stride=8)
+    assert len(enc.windows) >= 2 and enc.lost_spans == []
+    for w in enc.windows:
+        tags = [SCHEME.id2label[i] for i in w["labels"] if i != IGNORE]
+        if "B-ACTOR" not in tags:
+            assert not any(t.endswith("ACTOR") for t in tags), "a cut span must not be taught as a shorter one"
+
+
+def test_misaligned_span_counts_as_lost(tiny_tokenizer):
+    tok = tokenize_text(tiny_tokenizer, "Iraqi forces")
+    tags, misaligned = spans_to_word_tags(tok, [Span(0, 3, "ACTOR")])
+    assert misaligned == [Span(0, 3, "ACTOR")] and tags == ["O", "O"]
+
+
+def test_i_without_b_and_adjacent_entities():
+    words = [(0, 4), (5, 9), (10, 14), (15, 19), (20, 24)]
+    tags = ["I-ACTOR", "I-ACTOR", "B-ACTOR", "B-ACTOR", "I-LOCATION"]
+    spans = word_tags_to_spans(words, tags, scores=[0.5, 0.7, 0.9, 0.8, 0.6])
+    assert [(s.start, s.end, s.label) for s in spans] == [(0, 9, "ACTOR"), (10, 14, "ACTOR"), (15, 19, "ACTOR"), (20, 24, "LOCATION")]
+    assert abs(spans[0].score - 0.6) < 1e-9
+
+
+def test_label_change_inside_i_run_starts_new_span():
+    words = [(0, 1), (2, 3), (4, 5)]
+    spans = word_tags_to_spans(words, ["B-ACTOR", "I-LOCATION", "O"])
+    assert [(s.start, s.end, s.label) for s in spans] == [(0, 1, "ACTOR"), (2, 3, "LOCATION")]
