@@ -7,7 +7,7 @@ TORCH ?= torch==2.13.0
 export HF_HUB_OFFLINE ?= 1
 export TOKENIZERS_PARALLELISM ?= false
 
-.PHONY: setup run test data bench clean
+.PHONY: setup run train test data bench clean
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -18,10 +18,20 @@ $(VENV)/.installed: pyproject.toml
 
 setup: $(VENV)/.installed
 
-# The main job on the bundled data.
+# The main job on the bundled data: check the annotations, train both models
+# (checkpoints in models/ner and models/event_types).
 run: setup
 	$(PY) -m sitrep validate data/annotated
 	$(PY) -m sitrep stats data/annotated
+	$(MAKE) train
+
+train: setup
+	$(PY) -m train task=ner
+	$(PY) -m train task=event_types
+
+# Training throughput and memory of the default run (fp32 against bf16).
+bench: setup
+	$(PY) bench/train.py
 
 # The whole test suite (what .ci/run runs).
 test: setup

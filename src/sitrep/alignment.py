@@ -14,7 +14,9 @@ Two faults of the usual Hugging Face recipe are avoided on purpose:
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from sitrep.document import Span
 from sitrep.scheme import SCHEME, LabelScheme
@@ -36,6 +38,10 @@ class TokenizedText:
     @property
     def n_tokens(self) -> int:
         return len(self.input_ids)
+
+    @cached_property
+    def word_starts(self) -> list[int]:
+        return [s for s, _ in self.word_chars]
 
 
 def tokenize_text(tokenizer, text: str) -> TokenizedText:
@@ -61,10 +67,14 @@ def tokenize_text(tokenizer, text: str) -> TokenizedText:
     return tok
 
 
-def window_bounds(tok: TokenizedText, max_tokens: int, stride: int) -> list[tuple[int, int]]:
+def window_bounds(
+    tok: TokenizedText, max_tokens: int, stride: int, keep_whole: list[tuple[int, int]] = ()
+) -> list[tuple[int, int]]:
     """Token ranges ``[a, b)`` of at most ``max_tokens`` that overlap by about ``stride``.
 
-    Window edges are moved to word starts, so no word is cut in two.
+    Window edges are moved to word starts, so no word is cut in two, and in
+    front of any ``keep_whole`` token range (gold spans in training) that the
+    edge would cut, so the next window holds it whole.
     """
     if max_tokens <= stride:
         raise ValueError(f"window length ({max_tokens} tokens) must exceed the stride ({stride})")
@@ -79,6 +89,9 @@ def window_bounds(tok: TokenizedText, max_tokens: int, stride: int) -> list[tupl
         end = min(start + max_tokens, n)
         if end < n and word_start(end) > start:  # back off to the start of the word that would be cut
             end = word_start(end)
+        for ta, tb in keep_whole:
+            if ta < end < tb and ta > start:
+                end = ta
         return end
 
     bounds = [(0, end_for(0))]
@@ -92,6 +105,17 @@ def window_bounds(tok: TokenizedText, max_tokens: int, stride: int) -> list[tupl
     return bounds
 
 
+def _words_in(tok: TokenizedText, span: Span) -> list[int]:
+    """Indices of the words that overlap ``span`` (words are sorted by offset)."""
+    w = max(bisect_right(tok.word_starts, span.start) - 1, 0)
+    out = []
+    while w < len(tok.word_chars) and tok.word_chars[w][0] < span.end:
+        if span.start < tok.word_chars[w][1]:
+            out.append(w)
+        w += 1
+    return out
+
+
 def spans_to_word_tags(
     tok: TokenizedText, spans: list[Span]
 ) -> tuple[list[str], list[Span]]:
@@ -99,9 +123,7 @@ def spans_to_word_tags(
     tags = ["O"] * len(tok.word_chars)
     misaligned: list[Span] = []
     for span in sorted(spans):
-        inside = [
-            w for w, (ws, we) in enumerate(tok.word_chars) if ws < span.end and span.start < we
-        ]
+        inside = _words_in(tok, span)
         if (
             not inside
             or tok.word_chars[inside[0]][0] != span.start
@@ -186,14 +208,16 @@ def encode_windows(
     teaches it.
     """
     prefix, suffix = special_tokens(tokenizer)
-    bounds = window_bounds(tok, max_length - len(prefix) - len(suffix), stride)
     word_tags, misaligned = spans_to_word_tags(tok, spans)
     aligned = [s for s in spans if s not in misaligned]
     # Token extent of each aligned span.
     span_tokens: list[tuple[int, int]] = []
     for span in aligned:
-        toks = [i for i, (s, e) in enumerate(tok.offsets) if s < span.end and span.start < e]
-        span_tokens.append((toks[0], toks[-1] + 1))
+        words = _words_in(tok, span)
+        last = words[-1]
+        end = tok.word_first_token[last + 1] if last + 1 < len(tok.word_first_token) else tok.n_tokens
+        span_tokens.append((tok.word_first_token[words[0]], end))
+    bounds = window_bounds(tok, max_length - len(prefix) - len(suffix), stride, span_tokens)
     held = [False] * len(aligned)
     windows = []
     for a, b in bounds:

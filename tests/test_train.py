@@ -1,0 +1,183 @@
+"""`python -m train` end to end on the real configs, shrunk: tiny BERT, a few steps."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from hydra import compose, initialize_config_dir
+from omegaconf import open_dict
+
+from sitrep.checkpoint import CheckpointError, check_checkpoint, publish
+from train.run import train
+from train.splits import cv_splits, load_split
+
+ROOT = Path(__file__).resolve().parent.parent
+FAST = ["model=tiny", "trainer.max_steps=3", "trainer.batch_size=8", "trainer.report_to=[]",
+        "trainer.progress_bar=false", "trainer.logging_steps=1"]
+
+
+def make_cfg(tmp_path, *overrides):
+    with initialize_config_dir(config_dir=str(ROOT / "configs"), version_base="1.3"):
+        cfg = compose("train", overrides=[*FAST, f"paths.root_dir={ROOT}", f"paths.models_dir={tmp_path}/models",
+                                          f"paths.log_dir={tmp_path}/outputs", *overrides])
+    return cfg
+
+
+@pytest.mark.parametrize(
+    "override, key, expected",
+    [
+        ("task=event_types", "task.name", "event_types"),
+        ("seed=7", "seed", 7),
+        ("trainer.max_steps=5", "trainer.max_steps", 5),
+        ("trainer.epochs=2", "trainer.epochs", 2),
+        ("data.cv_folds=3", "data.cv_folds", 3),
+        ("experiment=smoke", "model._target_", "train.backbones.tiny_bert"),
+        ("model=minilm", "model._target_", "train.backbones.packaged_minilm"),
+        ("model=conflibert", "model.name", "snowood1/ConfliBERT-scr-cased"),
+        ("model=bert-base-cased", "model.name", "bert-base-cased"),
+        ("trainer=gpu", "trainer.use_cpu", False),
+        ("data.augment.rate=0.3", "data.augment.rate", 0.3),
+        ("hparams_search=lr_seed", "publish", False),
+    ],
+)
+def test_overrides_compose(tmp_path, override, key, expected):
+    from omegaconf import OmegaConf
+
+    cfg = make_cfg(tmp_path, override)
+    assert OmegaConf.select(cfg, key) == expected
+
+
+def test_ner_trains_saves_a_standard_checkpoint_and_publishes(tmp_path):
+    from transformers import AutoModelForTokenClassification
+
+    from infer.tagger import SpanTagger
+
+    cfg = make_cfg(tmp_path)
+    metrics = train(cfg, run_dir=tmp_path / "run")
+    ckpt = tmp_path / "run" / "checkpoint"
+    for name in ("model.safetensors", "config.json", "tokenizer.json", "label_scheme.json", "metrics.json",
+                 "config.yaml", "README.md"):
+        assert (ckpt / name).is_file(), name
+    assert metrics["windowing"]["lost_spans"] == 0
+    assert set(metrics["test"]["per_label"]) == {"ACTOR", "LOCATION", "CASUALTY", "BATTLE", "TERRITORY", "AIRSTRIKE",
+                                                 "EXPLOSION", "CIVILIAN_HARM", "DISPLACEMENT"}
+    assert metrics["test"]["scheme"].startswith("seqeval strict")
+    assert metrics["test"]["by_provenance"].keys() == {"real"}
+    assert metrics["split"] == {"name": "main", "train": 54, "dev": 10, "test": 3}
+    assert metrics["training"]["steps"] == 3
+    assert "Scores: test" in (ckpt / "README.md").read_text()
+    assert "max_steps: 3" in (ckpt / "config.yaml").read_text()
+    published = tmp_path / "models" / "ner"
+    assert (published / "model.safetensors").is_file()
+    model = AutoModelForTokenClassification.from_pretrained(published)
+    assert model.config.id2label[1] == "B-ACTOR"
+    tagger = SpanTagger.load(published, precision="fp32")
+    spans = tagger.tag(["Iraqi forces seized Ramadi."])[0]
+    assert all(0 <= s.start < s.end <= 27 for s in spans)
+
+
+def test_event_types_tunes_thresholds_and_reloads(tmp_path):
+    from infer.tagger import EventTypeClassifier
+
+    cfg = make_cfg(tmp_path, "task=event_types")
+    metrics = train(cfg, run_dir=tmp_path / "run")
+    assert set(metrics["thresholds"]) == {"BATTLE", "TERRITORY", "AIRSTRIKE", "EXPLOSION", "CIVILIAN_HARM", "DISPLACEMENT"}
+    assert set(metrics["test"]["per_type"]) == set(metrics["thresholds"])
+    config = json.loads((tmp_path / "models" / "event_types" / "config.json").read_text())
+    assert config["sitrep_thresholds"] == metrics["thresholds"]
+    assert config["problem_type"] == "multi_label_classification"
+    clf = EventTypeClassifier.load(tmp_path / "models" / "event_types", precision="fp32")
+    assert clf.thresholds == metrics["thresholds"]
+    (types,) = clf.predict(["The parliament met on Tuesday."])
+    assert types and all(0.0 <= s <= 1.0 for _, s in types)
+    always_none = clf.decide(clf.probabilities(["x"]) * 0)
+    assert always_none[0][0][0] == "NONE"
+
+
+def test_cross_validation_reports_mean_and_sd_and_publishes_nothing(tmp_path):
+    cfg = make_cfg(tmp_path, "data.cv_folds=2", "trainer.max_steps=2")
+    metrics = train(cfg, run_dir=tmp_path / "run")
+    assert metrics["cv_folds"] == 2 and len(metrics["folds"]) == 2
+    assert metrics["cv"]["dev_micro_f1"]["n"] == 2 and "sd" in metrics["cv"]["test_micro_f1"]
+    assert {f["split"]["dev"] for f in metrics["folds"]} == {32}
+    assert not (tmp_path / "models").exists()
+
+
+def test_splits_are_by_article_seeded_and_disjoint(tmp_path):
+    cfg = make_cfg(tmp_path)
+    a, b = load_split(cfg.data, 1), load_split(cfg.data, 1)
+    assert [d.id for d in a.dev] == [d.id for d in b.dev]
+    assert [d.id for d in load_split(cfg.data, 2).dev] != [d.id for d in a.dev]
+    assert not {d.id for d in a.train} & {d.id for d in a.dev}
+    folds = cv_splits(a, 4, seed=1)
+    dev_ids = [d.id for f in folds for d in f.dev]
+    assert sorted(dev_ids) == sorted(d.id for d in a.train + a.dev)
+
+
+def test_scheme_mismatch_is_a_clear_error(tmp_path):
+    from infer.tagger import SpanTagger
+
+    cfg = make_cfg(tmp_path, "trainer.max_steps=1", "publish=false")
+    train(cfg, run_dir=tmp_path / "run")
+    ckpt = tmp_path / "run" / "checkpoint"
+    scheme = json.loads((ckpt / "label_scheme.json").read_text())
+    scheme["span_labels"].append("PROTEST")
+    (ckpt / "label_scheme.json").write_text(json.dumps(scheme))
+    with pytest.raises(CheckpointError, match=r"different label scheme \(span_labels differ.*retrain"):
+        SpanTagger.load(ckpt)
+    with pytest.raises(CheckpointError, match="a ner checkpoint, but a event_types checkpoint is needed"):
+        scheme["span_labels"].pop()
+        (ckpt / "label_scheme.json").write_text(json.dumps(scheme))
+        check_checkpoint(ckpt, "event_types")
+
+
+def test_pickle_only_checkpoint_is_refused(tmp_path):
+    (tmp_path / "pytorch_model.bin").write_bytes(b"\x80\x04")
+    with pytest.raises(CheckpointError, match="only pickle weights \\(pytorch_model.bin\\); sitrep loads safetensors only"):
+        check_checkpoint(tmp_path, "ner")
+
+
+def test_publish_is_atomic(tmp_path, monkeypatch):
+    import shutil
+
+    old, new = tmp_path / "models" / "ner", tmp_path / "new"
+    old.mkdir(parents=True)
+    (old / "model.safetensors").write_text("old")
+    new.mkdir()
+    (new / "model.safetensors").write_text("new")
+
+    def broken_copy(*args, **kwargs):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(shutil, "copytree", broken_copy)
+    with pytest.raises(OSError):
+        publish(new, old)
+    assert (old / "model.safetensors").read_text() == "old"
+    assert sorted(p.name for p in old.parent.iterdir()) == ["ner"], "no temporary folder left behind"
+    monkeypatch.undo()
+    publish(new, old)
+    assert (old / "model.safetensors").read_text() == "new"
+    assert sorted(p.name for p in old.parent.iterdir()) == ["ner"]
+
+
+def test_multirun_sweep_writes_a_summary_and_hydra_dirs(tmp_path):
+    """The real command line: a 2-run sweep over seeds ends with a mean ± sd table in the sweep dir."""
+    sweep = tmp_path / "sweep"
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "SITREP_ROOT": str(ROOT)}
+    cmd = [sys.executable, "-m", "train", "-m", *FAST, "trainer.max_steps=2", "seed=1,2",
+           f"paths.models_dir={tmp_path}/models", f"hydra.sweep.dir={sweep}"]
+    proc = subprocess.run(cmd, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    summary = json.loads((sweep / "summary.json").read_text())
+    (row,) = summary["settings"]
+    assert row["runs"] == 2 and len(row["test"]["values"]) == 2
+    table = (sweep / "summary.md").read_text()
+    assert "| setting | runs | dev micro F1 | test micro F1 |" in table and " ± " in table
+    for job in ("0", "1"):
+        assert (sweep / job / ".hydra" / "config.yaml").is_file()
+        assert (sweep / job / "checkpoint" / "config.yaml").is_file()
+    assert not (tmp_path / "models").exists(), "sweeps publish nothing"
+    assert "Sweep summary" in proc.stdout
