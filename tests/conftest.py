@@ -31,3 +31,24 @@ def tiny_tokenizer():
     from train.backbones import tiny_tokenizer
 
     return tiny_tokenizer()
+
+
+@pytest.fixture(scope="session")
+def tiny_checkpoints(tmp_path_factory):
+    """A tiny tagger and classifier trained for a few steps on the bundled data: (ner_dir, event_types_dir)."""
+    from hydra import compose, initialize_config_dir
+
+    from train.run import train
+
+    out = tmp_path_factory.mktemp("checkpoints")
+    dirs = []
+    for task in ("ner", "event_types"):
+        with initialize_config_dir(config_dir=str(ROOT / "configs"), version_base="1.3"):
+            cfg = compose("train", overrides=[
+                "model=tiny", f"task={task}", "trainer.max_steps=30", "trainer.learning_rate=5e-3",
+                "trainer.report_to=[]", "trainer.progress_bar=false", f"paths.root_dir={ROOT}",
+                f"paths.models_dir={out}/models", f"paths.log_dir={out}/outputs",
+            ])
+        train(cfg, run_dir=out / task)
+        dirs.append(out / "models" / task)
+    return tuple(dirs)

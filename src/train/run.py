@@ -12,6 +12,7 @@ from pathlib import Path
 import torch
 from hydra.utils import instantiate
 from omegaconf import DictConfig, OmegaConf
+from transformers import TrainerCallback
 
 from infer.tagger import resolve_precision
 from sitrep.checkpoint import publish, write_scheme
@@ -120,8 +121,9 @@ def fit(cfg: DictConfig, split: Split, backbone, tokenizer, task, out_dir: Path)
         data_collator=task.collator(tokenizer),
         processing_class=tokenizer,
         compute_metrics=task.compute_metrics(dev_w) if has_dev else None,
-        callbacks=[EarlyStoppingCallback(cfg.trainer.early_stopping_patience)] if has_dev else [],
+        callbacks=[StepTimer(), *([EarlyStoppingCallback(cfg.trainer.early_stopping_patience)] if has_dev else [])],
     )
+    timer = next(c for c in trainer.callback_handler.callbacks if isinstance(c, StepTimer))
     started = time.perf_counter()
     result = trainer.train()
     train_seconds = time.perf_counter() - started
@@ -156,13 +158,31 @@ def fit(cfg: DictConfig, split: Split, backbone, tokenizer, task, out_dir: Path)
             "steps": trainer.state.global_step,
             "seconds": round(train_seconds, 1),
             "train_windows": len(train_w.rows),
-            "tokens_per_second": round(train_w.n_tokens * epochs_done / train_seconds, 1) if train_seconds else None,
+            "step_seconds": round(timer.seconds, 1),
+            # Optimiser steps only (forward, backward, update): evaluation and saving excluded.
+            "tokens_per_second": round(train_w.n_tokens * epochs_done / timer.seconds, 1) if timer.seconds else None,
             "best_dev_window_f1": trainer.state.best_metric,
             "final_loss": round(float(result.training_loss), 4),
         },
     }
     save_checkpoint(cfg, model, tokenizer, task.name, metrics, split, out_dir)
     return metrics
+
+
+class StepTimer(TrainerCallback):
+    """Sums the wall time of training steps alone."""
+
+    def __init__(self):
+        self.seconds = 0.0
+        self._t = None
+
+    def on_step_begin(self, *args, **kwargs):
+        self._t = time.perf_counter()
+
+    def on_step_end(self, *args, **kwargs):
+        if self._t is not None:
+            self.seconds += time.perf_counter() - self._t
+            self._t = None
 
 
 def _augmented(cfg: DictConfig, split: Split):

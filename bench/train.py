@@ -1,0 +1,75 @@
+"""Training benchmark: throughput, peak memory and wall time of the default run.
+
+Runs, in this order, each as its own `python -m train` process on the bundled data:
+1. the tagger for a fixed number of steps in fp32, then the same in bf16 autocast
+   (the baseline and the ratio, measured in the same run);
+2. the default run: both tasks with the default config, as `make train` does,
+   except that nothing is published to models/.
+
+Prints training tokens/s (optimiser steps only), the bf16/fp32 ratio, peak RSS
+of each process and wall times. Usage: python bench/train.py [--steps N] [--skip-default]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run_train(overrides: list[str], out: Path) -> tuple[dict, float, float]:
+    """Metrics, wall seconds and peak RSS (MiB) of one `python -m train` process."""
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "SITREP_ROOT": str(ROOT)}
+    cmd = [sys.executable, "-m", "train", *overrides, "publish=false", "report=false",
+           "trainer.progress_bar=false", "trainer.report_to=[]", f"hydra.run.dir={out}"]
+    out.mkdir(parents=True, exist_ok=True)
+    log = out / "train.log"
+    started = time.perf_counter()
+    with open(log, "w") as err:
+        proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=err)
+        # wait4 gives this child's own peak RSS (getrusage(RUSAGE_CHILDREN) would mix all children).
+        _, status, usage = os.wait4(proc.pid, 0)
+        proc.returncode = os.waitstatus_to_exitcode(status)
+    wall = time.perf_counter() - started
+    if proc.returncode:
+        sys.exit(f"train failed ({' '.join(overrides)}), see {log}:\n{log.read_text()[-2000:]}")
+    return json.loads((out / "metrics.json").read_text()), wall, usage.ru_maxrss / 1024
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--steps", type=int, default=40, help="optimiser steps of the fp32/bf16 comparison")
+    parser.add_argument("--skip-default", action="store_true", help="only the fp32/bf16 comparison")
+    args = parser.parse_args()
+    tmp = Path(tempfile.mkdtemp(prefix="sitrep-bench-"))
+    print(f"machine: {os.cpu_count()} cores; torch threads default; outputs in {tmp}")
+
+    rows = []
+    for precision in ("false", "true"):
+        m, wall, rss = run_train([f"trainer.max_steps={args.steps}", f"trainer.bf16={precision}"], tmp / f"ner-{precision}")
+        t = m["training"]
+        rows.append((t["precision"], t["tokens_per_second"], rss, wall))
+        print(f"ner {args.steps} steps {t['precision']:>4}: {t['tokens_per_second']:>8.0f} tokens/s  "
+              f"peak RSS {rss:6.0f} MiB  wall {wall:5.1f} s")
+    print(f"bf16 / fp32 training throughput: {rows[1][1] / rows[0][1]:.2f}x")
+
+    if not args.skip_default:
+        total = 0.0
+        for task in ("ner", "event_types"):
+            m, wall, rss = run_train([f"task={task}"], tmp / f"default-{task}")
+            total += wall
+            t = m["training"]
+            print(f"default {task:<11}: {t['epochs']:>5} epochs, {t['tokens_per_second']:>8.0f} tokens/s ({t['precision']}), "
+                  f"peak RSS {rss:6.0f} MiB, wall {wall:6.1f} s, test micro F1 {m['test']['micro']['f1']:.3f}")
+        print(f"default run, both tasks: {total:.0f} s wall ({total / 60:.1f} min)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,92 @@
+"""Sentence boundaries in raw news text, as character ranges.
+
+Rules, chosen for wire and broadcaster copy:
+- a sentence ends at ``.``, ``!`` or ``?`` (with any closing quotes or
+  brackets) followed by white space and a capital, digit, quote or bullet,
+  unless the word before the full stop is an abbreviation (``U.S.``, ``Lt.``,
+  ``Gen.``, ``Jan.``, ``No.``) or a single initial;
+- a blank line always ends a sentence, and so does a line break before a
+  bullet (``•``, ``-``, ``*``) or after a line that ends a sentence;
+- a line break inside a paragraph of hard-wrapped text does not, unless the
+  line is short and the next begins with a capital (a headline or caption);
+- a dateline (``BAGHDAD, Iraq -``) stays with its first sentence.
+"""
+
+from __future__ import annotations
+
+import re
+
+ABBREVIATIONS = {
+    # titles and ranks
+    "mr", "mrs", "ms", "dr", "prof", "gen", "lt", "col", "maj", "capt", "sgt", "cpl", "pvt", "brig", "adm",
+    "cmdr", "gov", "sen", "rep", "rev", "st", "sr", "jr", "hon", "pres", "amb", "insp", "supt",
+    # months and days
+    "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec",
+    "mon", "tue", "tues", "wed", "thu", "thurs", "fri", "sat", "sun",
+    # others common in news copy
+    "no", "nos", "vs", "etc", "approx", "est", "dept", "univ", "co", "corp", "inc", "ltd", "mt", "ft", "km",
+    "fig", "vol", "ave", "blvd", "rd",
+}
+BULLETS = "•‣◦▪●-*–"
+_END = re.compile(r"[.!?]+[\"'”’)\]]*")
+_WORD_BEFORE = re.compile(r"([A-Za-z][A-Za-z.\-]*)$")
+
+
+def _is_abbreviation(text: str, dot: int) -> bool:
+    """Is the full stop at ``dot`` part of an abbreviation rather than a sentence end?"""
+    m = _WORD_BEFORE.search(text, max(0, dot - 20), dot)
+    if not m:
+        return False
+    word = m.group(1)
+    last = word.rsplit(".", 1)[-1].rsplit("-", 1)[-1]
+    if "." in word and all(len(p) <= 2 for p in word.split(".") if p):  # U.S, U.N, a.m
+        return True
+    if len(last) == 1 and last.isupper():  # an initial: "George W. Bush"
+        return True
+    return last.lower() in ABBREVIATIONS
+
+
+def _next_starts_sentence(text: str, i: int) -> bool:
+    ch = text[i : i + 1]
+    return bool(ch) and (ch.isupper() or ch.isdigit() or ch in "\"'“‘(" or ch in BULLETS)
+
+
+def sentence_spans(text: str) -> list[tuple[int, int]]:
+    """``[start, end)`` of each sentence, trimmed of surrounding white space; covers every non-space character."""
+    cuts: set[int] = set()
+    # Line-based boundaries.
+    for m in re.finditer(r"\n", text):
+        nl = m.start()
+        before = text[:nl].rstrip(" \t\r\u00a0")
+        rest = text[nl + 1 :]
+        after = rest.lstrip(" \t\r\u00a0")
+        if not after:
+            continue
+        blank = after.startswith("\n") or rest[: len(rest) - len(after)].count("\n") > 0
+        if blank or after[0] in BULLETS or not before or before[-1] in ".!?:\"”'’)" or before.lstrip()[:1] in BULLETS:
+            cuts.add(nl)
+        elif len(before.split("\n")[-1]) < 40 and not before.endswith(",") and _next_starts_sentence(after, 0):
+            # A short line with no full stop (a headline, a caption label) stands alone.
+            cuts.add(nl)
+    # Punctuation-based boundaries.
+    for m in _END.finditer(text):
+        end = m.end()
+        gap = re.match(r"[ \t\u00a0]+", text[end:])
+        if not gap:
+            continue
+        nxt = end + gap.end()
+        if not _next_starts_sentence(text, nxt):
+            continue
+        if text[m.start()] == "." and m.end() - m.start() == 1 and _is_abbreviation(text, m.start()):
+            continue
+        cuts.add(end)
+    spans = []
+    start = 0
+    for cut in sorted(cuts) + [len(text)]:
+        piece = text[start:cut]
+        lead = len(piece) - len(piece.lstrip())
+        trail = len(piece.rstrip())
+        if piece.strip():
+            spans.append((start + lead, start + trail))
+        start = cut
+    return spans
