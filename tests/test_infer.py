@@ -1,0 +1,248 @@
+"""`python -m infer` on the real configs with a tiny trained checkpoint."""
+
+import csv
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import torch
+from hydra import compose, initialize_config_dir
+
+from infer.run import run
+from infer.tagger import SpanTagger
+from sitrep.labelstudio import parse_export
+from sitrep.scheme import SCHEME
+
+ROOT = Path(__file__).resolve().parent.parent
+RAW = sorted((ROOT / "data" / "raw").glob("*.txt"))
+
+
+def infer_cfg(ckpts, out, *overrides):
+    ner, event_types = ckpts
+    with initialize_config_dir(config_dir=str(ROOT / "configs"), version_base="1.3"):
+        return compose("infer", overrides=[f"checkpoint={ner}", f"classifier={event_types}", f"output={out}",
+                                           "progress_bar=false", "precision=fp32", *overrides])
+
+
+def infer_cli(ckpts, *args, stdin=None, timeout=300):
+    ner, event_types = ckpts
+    env = {**os.environ, "HF_HUB_OFFLINE": "1"}
+    return subprocess.run([sys.executable, "-m", "infer", f"checkpoint={ner}", f"classifier={event_types}",
+                           "progress_bar=false", "precision=fp32", *args], cwd=ROOT, env=env, input=stdin, capture_output=True,
+                          text=True, timeout=timeout)
+
+
+def lines(path):
+    return [json.loads(l) for l in path.read_text(encoding="utf-8").splitlines()]
+
+
+def test_all_outputs_on_the_raw_seeds(tiny_checkpoints, tmp_path):
+    summary = run(infer_cfg(tiny_checkpoints, tmp_path, f"input={ROOT / 'data' / 'raw'}"))
+    records = lines(tmp_path / "predictions.jsonl")
+    assert [r["id"] for r in records] == [p.stem for p in RAW]
+    n_events = 0
+    for record, path in zip(records, RAW):
+        text = path.read_text(encoding="utf-8")
+        assert set(record) >= {"id", "spans", "event_types", "events", "meta"}
+        assert record["meta"]["source"].endswith(path.name)
+        for span in record["spans"]:
+            assert text[span["start"]:span["end"]] == span["text"]
+            assert span["label"] in SCHEME.names and 0.0 <= span["score"] <= 1.0
+            assert ("number" in span) == (span["label"] == "CASUALTY")
+        assert record["event_types"] and all(t["label"] in SCHEME.event_type_choices for t in record["event_types"])
+        triggers = [s for s in record["spans"] if s["label"] in SCHEME.trigger_labels]
+        assert len(record["events"]) == len(triggers)
+        for event in record["events"]:
+            sent = event["sentence"]
+            assert text[sent["start"]:sent["end"]] == sent["text"]
+            assert sent["start"] <= event["trigger"]["start"] < sent["end"]
+        n_events += len(record["events"])
+    with open(tmp_path / "events.csv", newline="", encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    assert len(rows) == n_events == summary["events"]
+    assert rows and set(rows[0]) >= {"article_id", "event_type", "trigger", "sentence", "actors", "locations", "fatalities_min"}
+    tasks = json.loads((tmp_path / "labelstudio.json").read_text(encoding="utf-8"))
+    assert len(tasks) == 3
+    for task in tasks:
+        (pred,) = task["predictions"]
+        assert pred["model_version"] == "ner"
+        assert all("score" in r for r in pred["result"] if r["type"] == "labels")
+        # The same result format as annotations: the project's own reader accepts it.
+        as_annotation = {**task, "annotations": [{"result": pred["result"]}]}
+        assert not parse_export([as_annotation], "labelstudio.json").problems
+    saved = json.loads((tmp_path / "summary.json").read_text())
+    assert saved["articles"] == 3 and saved["failures"] == 0 and saved["tokens"] > 1000
+    assert saved["tokens_per_second"] > 0
+
+
+def test_event_types_fall_back_to_triggers_without_a_classifier(tiny_checkpoints, tmp_path):
+    run(infer_cfg(tiny_checkpoints, tmp_path, f"input={RAW[0]}", "classifier=null"))
+    (record,) = lines(tmp_path / "predictions.jsonl")
+    found = {s["label"] for s in record["spans"]} & set(SCHEME.trigger_labels)
+    assert {t["label"] for t in record["event_types"]} == (found or {"NONE"})
+
+
+def test_inputs_glob_jsonl_and_stdin(tiny_checkpoints, tmp_path):
+    run(infer_cfg(tiny_checkpoints, tmp_path / "glob", f"input='{ROOT}/data/raw/00[12]_*.txt'"))
+    assert [r["id"] for r in lines(tmp_path / "glob" / "predictions.jsonl")] == [p.stem for p in RAW[1:]]
+    jsonl = tmp_path / "in.jsonl"
+    jsonl.write_text("".join(json.dumps({"id": f"a{i}", "text": p.read_text(), "source": "wire"}) + "\n"
+                             for i, p in enumerate(RAW)))
+    run(infer_cfg(tiny_checkpoints, tmp_path / "jsonl", f"input={jsonl}"))
+    from_file = lines(tmp_path / "jsonl" / "predictions.jsonl")
+    assert [r["id"] for r in from_file] == ["a0", "a1", "a2"] and from_file[0]["meta"] == {"source": "wire"}
+    proc = infer_cli(tiny_checkpoints, "input=-", f"output={tmp_path / 'stdin'}", stdin=jsonl.read_text())
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    from_stdin = lines(tmp_path / "stdin" / "predictions.jsonl")
+    assert [(r["id"], r["spans"]) for r in from_stdin] == [(r["id"], r["spans"]) for r in from_file]
+    assert "tagged 3 article(s)" in proc.stdout
+
+
+def test_bad_items_get_error_records_and_the_run_goes_on(tiny_checkpoints, tmp_path):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "a_good.txt").write_text("Iraqi forces seized Ramadi after clashes with IS militants.")
+    (folder / "b_empty.txt").write_text("")
+    (folder / "c_blank.txt").write_text("  \n\t \n")
+    (folder / "d_latin1.txt").write_bytes("Caf\xe9 bombing".encode("latin-1"))
+    (folder / "e_binary.txt").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")
+    (folder / "f_big.txt").write_text("word " * 400)
+    (folder / "g_good.txt").write_text("Dozens fled their homes in Mosul.")
+    proc = infer_cli(tiny_checkpoints, f"input={folder}", f"output={tmp_path / 'out'}", "max_chars=1000")
+    assert proc.returncode == 1
+    records = lines(tmp_path / "out" / "predictions.jsonl")
+    assert [r["id"] for r in records] == ["a_good", "b_empty", "c_blank", "d_latin1", "e_binary", "f_big", "g_good"]
+    errors = {r["id"]: r.get("error") for r in records}
+    assert errors["a_good"] is None and errors["g_good"] is None
+    assert "b_empty.txt: empty or whitespace-only text" in errors["b_empty"]
+    assert "c_blank.txt: empty or whitespace-only text" in errors["c_blank"]
+    assert "d_latin1.txt: not UTF-8 (bad byte at offset 3)" in errors["d_latin1"]
+    assert "e_binary.txt: binary content" in errors["e_binary"]
+    assert "f_big.txt: text of 2,000 characters exceeds the limit max_chars=1,000" in errors["f_big"]
+    summary = json.loads((tmp_path / "out" / "summary.json").read_text())
+    assert summary["failures"] == 5 and summary["articles"] == 7
+    for name in ("b_empty", "e_binary"):
+        assert f"failed: {name}: " in proc.stdout
+    assert len(json.loads((tmp_path / "out" / "labelstudio.json").read_text())) == 2
+
+
+def test_bad_jsonl_lines(tiny_checkpoints, tmp_path):
+    jsonl = tmp_path / "in.jsonl"
+    jsonl.write_text('{"id": "ok", "text": "Rebels seized Goma."}\n{"id": "x", "text": \n[1, 2]\n{"id": "n"}\n'
+                     '{"id": "t", "text": 42}\n')
+    summary = run(infer_cfg(tiny_checkpoints, tmp_path / "out", f"input={jsonl}"))
+    errors = [r.get("error") for r in lines(tmp_path / "out" / "predictions.jsonl")]
+    assert errors[0] is None
+    assert "line 2: not valid JSON" in errors[1] and "line 3: expected a JSON object" in errors[2]
+    assert "line 4: no 'text' field" in errors[3] and "line 5: text must be a string" in errors[4]
+    assert summary["failures"] == 4
+
+
+def test_missing_or_pickle_checkpoint_is_one_line_error(tiny_checkpoints, tmp_path):
+    pickle_dir = tmp_path / "pickled"
+    pickle_dir.mkdir()
+    (pickle_dir / "pytorch_model.bin").write_bytes(b"\x80\x04")
+    proc = infer_cli((pickle_dir, "null"), f"input={RAW[0]}", f"output={tmp_path / 'o'}")
+    assert proc.returncode == 2
+    assert proc.stderr.strip().splitlines()[-1].startswith(f"error: {pickle_dir}: only pickle weights")
+    proc = infer_cli(tiny_checkpoints, f"input={tmp_path / 'nothing*.txt'}", f"output={tmp_path / 'o'}")
+    assert proc.returncode == 2 and "no .txt files, JSONL file or folder found" in proc.stderr
+
+
+def test_resume_after_sigkill_writes_every_article_exactly_once(tiny_checkpoints, tmp_path):
+    texts = [p.read_text() for p in RAW]
+    jsonl = tmp_path / "many.jsonl"
+    jsonl.write_text("".join(json.dumps({"id": f"n{i:04d}", "text": texts[i % 3]}) + "\n" for i in range(240)))
+    args = [f"input={jsonl}", f"output={tmp_path / 'out'}", "chunk_articles=4", "resume=true", "precision=fp32"]
+    env = {**os.environ, "HF_HUB_OFFLINE": "1"}
+    ner, event_types = tiny_checkpoints
+    proc = subprocess.Popen([sys.executable, "-m", "infer", f"checkpoint={ner}", f"classifier={event_types}",
+                             "progress_bar=false", *args], cwd=ROOT, env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    predictions = tmp_path / "out" / "predictions.jsonl"
+    deadline = time.time() + 240
+    while time.time() < deadline:
+        if predictions.exists() and predictions.read_text().count("\n") >= 20:
+            break
+        time.sleep(0.05)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    done_before = predictions.read_text().count("\n")
+    assert 20 <= done_before < 240, "the kill must land mid-run"
+    assert not (tmp_path / "out" / "summary.json").exists()
+    finished = infer_cli(tiny_checkpoints, *args)
+    assert finished.returncode == 0, finished.stderr[-2000:]
+    ids = [r["id"] for r in lines(predictions)]
+    assert ids == [f"n{i:04d}" for i in range(240)]
+    summary = json.loads((tmp_path / "out" / "summary.json").read_text())
+    assert summary["articles"] == 240 and summary["resumed_from"] >= done_before - 4
+    tasks = json.loads((tmp_path / "out" / "labelstudio.json").read_text())
+    assert [t["meta"]["doc_id"] for t in tasks] == ids
+    with open(tmp_path / "out" / "events.csv", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    per_article = {}
+    for r in rows:
+        per_article[r["article_id"]] = per_article.get(r["article_id"], 0) + 1
+    expected = {r["id"]: len(r["events"]) for r in lines(predictions) if r["events"]}
+    assert per_article == expected
+
+
+class TokenIdentityModel(torch.nn.Module):
+    """A context-free 'tagger': each token's tag depends on its id alone, so any windowing must agree."""
+
+    def __init__(self, table):
+        super().__init__()
+        from transformers import PretrainedConfig
+
+        self.config = PretrainedConfig(id2label=SCHEME.id2label, label2id=SCHEME.label2id)
+        self.table = table
+
+    def forward(self, input_ids, attention_mask=None):
+        from types import SimpleNamespace
+
+        logits = torch.full((*input_ids.shape, len(SCHEME.bio_tags)), -5.0)
+        logits[..., 0] = 0.0
+        for tid, tag in self.table.items():
+            logits[input_ids == tid] = torch.nn.functional.one_hot(torch.tensor(SCHEME.label2id[tag]),
+                                                                    len(SCHEME.bio_tags)).float() * 10
+        return SimpleNamespace(logits=logits)
+
+
+def test_entity_across_window_edges_comes_out_whole_on_a_20000_word_article(tiny_tokenizer):
+    vocab = tiny_tokenizer.get_vocab()
+    table = {vocab["islamic"]: "B-ACTOR", vocab["state"]: "I-ACTOR", vocab["militants"]: "I-ACTOR"}
+    tagger = SpanTagger(TokenIdentityModel(table), tiny_tokenizer, max_length=24, stride=6, batch_size=64,
+                        precision="fp32")
+    unit = "the islamic state militants attacked the town of mosul on monday and "
+    text = unit * 1700  # about 20,000 words, thousands of windows with edges everywhere
+    spans = tagger.tag([text])[0]
+    assert len(text.split()) > 20_000
+    assert len(spans) == 1700
+    assert all(text[s.start:s.end] == "islamic state militants" and s.label == "ACTOR" for s in spans)
+
+
+def test_spans_equal_the_hf_pipeline_first_strategy(tiny_checkpoints):
+    """Same checkpoint, windows the pipeline handles (paragraphs): same spans and scores."""
+    from transformers import AutoModelForTokenClassification, AutoTokenizer, pipeline
+
+    ner, _ = tiny_checkpoints
+    model = AutoModelForTokenClassification.from_pretrained(ner)
+    tokenizer = AutoTokenizer.from_pretrained(ner)
+    pipe = pipeline("token-classification", model=model, tokenizer=tokenizer, aggregation_strategy="first",
+                    device="cpu")
+    tagger = SpanTagger(model, tokenizer, max_length=512, stride=64, precision="fp32")
+    paragraphs = [p for path in RAW for p in path.read_text().split("\n\n") if p.strip()]
+    ours = tagger.tag(paragraphs)
+    compared = 0
+    for text, spans in zip(paragraphs, ours):
+        theirs = pipe(text)
+        assert [(s.start, s.end, s.label) for s in spans] == [(e["start"], e["end"], e["entity_group"]) for e in theirs]
+        for s, e in zip(spans, theirs):
+            assert s.score == pytest.approx(float(e["score"]), abs=1e-4)
+        compared += len(spans)
+    assert compared > 20, "the tiny model must predict something to compare"
