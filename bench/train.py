@@ -15,32 +15,19 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from measure import run_measured
 
 
 def run_train(overrides: list[str], out: Path) -> tuple[dict, float, float]:
     """Metrics, wall seconds and peak RSS (MiB) of one `python -m train` process."""
-    env = {**os.environ, "HF_HUB_OFFLINE": "1", "SITREP_ROOT": str(ROOT)}
     cmd = [sys.executable, "-m", "train", *overrides, "publish=false", "report=false",
            "trainer.progress_bar=false", "trainer.report_to=[]", f"hydra.run.dir={out}"]
-    out.mkdir(parents=True, exist_ok=True)
-    log = out / "train.log"
-    started = time.perf_counter()
-    with open(log, "w") as err:
-        proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=err)
-        # wait4 gives this child's own peak RSS (getrusage(RUSAGE_CHILDREN) would mix all children).
-        _, status, usage = os.wait4(proc.pid, 0)
-        proc.returncode = os.waitstatus_to_exitcode(status)
-    wall = time.perf_counter() - started
-    if proc.returncode:
-        sys.exit(f"train failed ({' '.join(overrides)}), see {log}:\n{log.read_text()[-2000:]}")
-    return json.loads((out / "metrics.json").read_text()), wall, usage.ru_maxrss / 1024
+    wall, rss = run_measured(cmd, out / "train.log")
+    return json.loads((out / "metrics.json").read_text()), wall, rss
 
 
 def main() -> None:
