@@ -65,8 +65,8 @@ def test_ner_trains_saves_a_standard_checkpoint_and_publishes(tmp_path):
     assert set(metrics["test"]["per_label"]) == {"ACTOR", "LOCATION", "CASUALTY", "BATTLE", "TERRITORY", "AIRSTRIKE",
                                                  "EXPLOSION", "CIVILIAN_HARM", "DISPLACEMENT"}
     assert metrics["test"]["scheme"].startswith("seqeval strict")
-    assert metrics["test"]["by_provenance"].keys() == {"real"}
-    assert metrics["split"] == {"name": "main", "train": 54, "dev": 10, "test": 3}
+    assert metrics["test"]["by_provenance"].keys() == {"real", "authored"}
+    assert metrics["split"] == {"name": "main", "train": 46, "dev": 8, "test": 13}
     assert metrics["training"]["steps"] == 3
     assert "Scores: test" in (ckpt / "README.md").read_text()
     assert "max_steps: 3" in (ckpt / "config.yaml").read_text()
@@ -102,7 +102,7 @@ def test_cross_validation_reports_mean_and_sd_and_publishes_nothing(tmp_path):
     metrics = train(cfg, run_dir=tmp_path / "run")
     assert metrics["cv_folds"] == 2 and len(metrics["folds"]) == 2
     assert metrics["cv"]["dev_micro_f1"]["n"] == 2 and "sd" in metrics["cv"]["test_micro_f1"]
-    assert {f["split"]["dev"] for f in metrics["folds"]} == {32}
+    assert {f["split"]["dev"] for f in metrics["folds"]} == {27}
     assert not (tmp_path / "models").exists()
 
 
@@ -112,6 +112,12 @@ def test_splits_are_by_article_seeded_and_disjoint(tmp_path):
     assert [d.id for d in a.dev] == [d.id for d in b.dev]
     assert [d.id for d in load_split(cfg.data, 2).dev] != [d.id for d in a.dev]
     assert not {d.id for d in a.train} & {d.id for d in a.dev}
+    assert {d.meta["provenance"] for d in a.test} == {"real", "authored"}
+    assert not {d.id for d in a.test} & {d.id for d in a.train + a.dev}
+    with open_dict(cfg):
+        cfg.data.train_limit = 5
+    limited = load_split(cfg.data, 1)
+    assert [d.id for d in limited.train] == [d.id for d in a.train[:5]] and limited.test == a.test
     folds = cv_splits(a, 4, seed=1)
     dev_ids = [d.id for f in folds for d in f.dev]
     assert sorted(dev_ids) == sorted(d.id for d in a.train + a.dev)
@@ -181,3 +187,24 @@ def test_multirun_sweep_writes_a_summary_and_hydra_dirs(tmp_path):
         assert (sweep / job / "checkpoint" / "config.yaml").is_file()
     assert not (tmp_path / "models").exists(), "sweeps publish nothing"
     assert "Sweep summary" in proc.stdout
+
+
+def test_sweep_summary_table_and_learning_curve(tmp_path):
+    from train.sweep import format_summary, write_summary
+
+    for job, (limit, seed, real, authored) in enumerate([(5, 1, 0.2, 0.3), (5, 2, 0.4, 0.5), (40, 1, 0.6, 0.7), (40, 2, 0.8, 0.9)]):
+        d = tmp_path / str(job)
+        (d / ".hydra").mkdir(parents=True)
+        (d / ".hydra" / "overrides.yaml").write_text(f"- data.train_limit={limit}\n- seed={seed}\n")
+        f1 = lambda v: {"micro": {"f1": v}}
+        (d / "metrics.json").write_text(json.dumps({
+            "split": {"train": limit}, "dev": f1(real), "test": {**f1((real + authored) / 2),
+            "by_provenance": {"real": f1(real), "authored": f1(authored)}}}))
+    summary = write_summary(tmp_path, plot_x="split.train")
+    rows = summary["settings"]
+    assert [r["setting"] for r in rows] == ["data.train_limit=5", "data.train_limit=40"]
+    assert rows[0]["test_real"]["mean"] == pytest.approx(0.3) and rows[0]["test_real"]["sd"] == pytest.approx(0.1414, abs=1e-4)
+    assert rows[1]["x"] == 40
+    table = format_summary(summary)
+    assert "| data.train_limit=40 | 40 | 2 | 0.700 ± 0.141 | 0.750 ± 0.141 | 0.700 ± 0.141 | 0.800 ± 0.141 |" in table
+    assert (tmp_path / "learning_curve.png").stat().st_size > 5000

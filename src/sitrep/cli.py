@@ -11,6 +11,7 @@ import json
 import sys
 from pathlib import Path
 
+from sitrep.consistency import label_disagreements, unmarked_repeats
 from sitrep.annotated import MARKUP_SUFFIXES, AnnotationError, expand_paths, load_annotated, load_file
 from sitrep.labelstudio import write_export
 from sitrep.markup import render_markup_document
@@ -37,6 +38,12 @@ def cmd_validate(args: argparse.Namespace) -> int:
         n_problems += len(loaded.problems)
         n_docs += len(loaded.documents)
     verdict = "ok" if not n_problems else f"{n_problems} problem(s)"
+    if args.consistency:
+        docs = [d for path in paths for d in load_file(path, SCHEME).documents]
+        findings = [*(u for d in docs for u in unmarked_repeats(d)), *label_disagreements(docs)]
+        for finding in findings:
+            print(f"review: {finding}")
+        verdict += f", {len(findings)} consistency finding(s) to resolve or justify"
     print(f"{verdict}: {len(paths)} file(s), {n_docs} task(s)", file=sys.stderr)
     return 1 if n_problems else 0
 
@@ -96,6 +103,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("validate", help="check Label Studio exports or markup files against the label scheme",
                        description="Check annotated files; print one line per problem; exit 1 if any. Writes nothing.")
     p.add_argument("files", nargs="+", help="export .json files, markup .txt files, or folders of them")
+    p.add_argument("--consistency", action="store_true",
+                   help="also list strings annotated in one place but bare in another of the same article, "
+                        "and strings labelled differently across articles (findings, not errors)")
     p.set_defaults(func=cmd_validate)
 
     p = sub.add_parser("stats", help="spans per label, articles, tokens and event types of annotated files",

@@ -25,14 +25,17 @@ def _shuffled(docs: list[Document], seed: int) -> list[Document]:
 
 
 def load_split(data_cfg, seed: int) -> Split:
-    train = load_annotated(list(data_cfg.train))
+    pool = _shuffled(load_annotated(list(data_cfg.train)), seed)
     test = load_annotated(list(data_cfg.test)) if data_cfg.test else []
+    # Held-out train-file articles join the test set, so reports can score them apart from the real ones.
+    n_test = round(len(pool) * data_cfg.test_fraction)
+    test, pool = test + pool[:n_test], pool[n_test:]
     if data_cfg.dev:
         dev = load_annotated(list(data_cfg.dev))
     else:
-        pool = _shuffled(train, seed)
         n_dev = max(1, round(len(pool) * data_cfg.dev_fraction)) if len(pool) > 1 else 0
-        dev, train = pool[:n_dev], pool[n_dev:]
+        dev, pool = pool[:n_dev], pool[n_dev:]
+    train = pool[: data_cfg.train_limit] if data_cfg.train_limit else pool
     _check_disjoint(train, dev, test)
     return Split(train=train, dev=dev, test=test)
 

@@ -13,17 +13,35 @@ from hydra.experimental.callback import Callback
 SEED_KEYS = ("seed",)
 
 
-def _micro_f1(metrics: dict, part: str) -> float | None:
+COLUMNS = {  # column -> how to read it from a job's metrics.json
+    "dev": ("dev",),
+    "test": ("test",),
+    "test_real": ("test", "by_provenance", "real"),
+    "test_authored": ("test", "by_provenance", "authored"),
+}
+
+
+def _micro_f1(metrics: dict, column: str) -> float | None:
     if "cv" in metrics:
-        v = metrics["cv"].get(f"{part}_micro_f1")
+        v = metrics["cv"].get(f"{column}_micro_f1")
         return v["mean"] if v else None
-    return metrics.get(part, {}).get("micro", {}).get("f1")
+    node = metrics
+    for key in COLUMNS[column]:
+        node = node.get(key, {}) if isinstance(node, dict) else {}
+    return node.get("micro", {}).get("f1")
 
 
-def summarise_sweep(sweep_dir: str | Path) -> dict:
+def _select(metrics: dict, path: str):
+    node = metrics
+    for key in path.split("."):
+        node = node.get(key) if isinstance(node, dict) else None
+    return node
+
+
+def summarise_sweep(sweep_dir: str | Path, plot_x: str | None = None) -> dict:
     """Reads every job's overrides and metrics.json; groups jobs that differ only by seed."""
     sweep_dir = Path(sweep_dir)
-    groups: dict[str, dict] = defaultdict(lambda: {"runs": [], "dev": [], "test": []})
+    groups: dict[str, dict] = defaultdict(lambda: {"runs": [], "x": [], **{c: [] for c in COLUMNS}})
     for metrics_file in sorted(sweep_dir.glob("*/metrics.json")):
         job = metrics_file.parent
         overrides_file = job / ".hydra" / "overrides.yaml"
@@ -32,33 +50,68 @@ def summarise_sweep(sweep_dir: str | Path) -> dict:
         metrics = json.loads(metrics_file.read_text())
         group = groups[setting]
         group["runs"].append(job.name)
-        for part in ("dev", "test"):
-            value = _micro_f1(metrics, part)
+        if plot_x and _select(metrics, plot_x) is not None:
+            group["x"].append(float(_select(metrics, plot_x)))
+        for column in COLUMNS:
+            value = _micro_f1(metrics, column)
             if value is not None:
-                group[part].append(value)
+                group[column].append(value)
     rows = []
     for setting, g in groups.items():
         row = {"setting": setting, "runs": len(g["runs"]), "jobs": g["runs"]}
-        for part in ("dev", "test"):
+        if g["x"]:
+            row["x"] = statistics.fmean(g["x"])
+        for part in COLUMNS:
             vals = g[part]
             if vals:
                 row[part] = {"mean": round(statistics.fmean(vals), 4),
                              "sd": round(statistics.stdev(vals), 4) if len(vals) > 1 else 0.0, "values": vals}
         rows.append(row)
-    return {"sweep_dir": str(sweep_dir), "settings": rows}
+    if plot_x:
+        rows.sort(key=lambda r: r.get("x", float("inf")))
+    return {"sweep_dir": str(sweep_dir), "plot_x": plot_x, "settings": rows}
 
 
 def format_summary(summary: dict) -> str:
-    lines = ["| setting | runs | dev micro F1 | test micro F1 |", "|---|---|---|---|"]
+    x = summary.get("plot_x")
+    head = ["setting", *([x] if x else []), "runs", "dev micro F1", "test micro F1", "test real", "test authored"]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for row in summary["settings"]:
         cell = lambda part: f"{row[part]['mean']:.3f} ± {row[part]['sd']:.3f}" if part in row else "-"
-        lines.append(f"| {row['setting']} | {row['runs']} | {cell('dev')} | {cell('test')} |")
+        xs = [f"{row['x']:g}" if "x" in row else "-"] if x else []
+        lines.append("| " + " | ".join([row["setting"], *xs, str(row["runs"]), *map(cell, COLUMNS)]) + " |")
     return "\n".join(lines) + "\n"
 
 
-def write_summary(sweep_dir: str | Path) -> dict:
-    summary = summarise_sweep(sweep_dir)
+def plot_summary(summary: dict, path: Path) -> None:
+    """Test micro F1 (mean ± sd over seeds) against the plotted key: a learning curve."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    rows = [r for r in summary["settings"] if "x" in r]
+    fig, ax = plt.subplots(figsize=(6, 4))
+    for column, label in (("test_real", "real seed articles"), ("test_authored", "held-out authored"), ("dev", "dev")):
+        pts = [(r["x"], r[column]["mean"], r[column]["sd"]) for r in rows if column in r]
+        if pts:
+            xs, ms, sds = zip(*pts)
+            ax.errorbar(xs, ms, yerr=sds, marker="o", capsize=3, label=label)
+    ax.set_xlabel(summary["plot_x"])
+    ax.set_ylabel("entity micro F1 (seqeval strict)")
+    ax.set_ylim(0, 1)
+    ax.grid(alpha=0.3)
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+
+
+def write_summary(sweep_dir: str | Path, plot_x: str | None = None) -> dict:
+    summary = summarise_sweep(sweep_dir, plot_x)
     sweep_dir = Path(sweep_dir)
+    if plot_x and any("x" in r for r in summary["settings"]):
+        plot_summary(summary, sweep_dir / "learning_curve.png")
     (sweep_dir / "summary.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
     table = format_summary(summary)
     (sweep_dir / "summary.md").write_text(table, encoding="utf-8")
@@ -66,11 +119,17 @@ def write_summary(sweep_dir: str | Path) -> dict:
 
 
 class SweepSummary(Callback):
-    """Hydra callback: after the last job of a multirun, write summary.md and summary.json to the sweep dir."""
+    """Hydra callback: after the last job of a multirun, write summary.md and summary.json to the sweep dir.
+
+    With ``plot_x`` (a path into metrics.json, e.g. ``split.train``) it also plots test F1 against it.
+    """
+
+    def __init__(self, plot_x: str | None = None):
+        self.plot_x = plot_x
 
     def on_multirun_end(self, config, **kwargs) -> None:
         sweep_dir = Path(config.hydra.sweep.dir)
         if not sweep_dir.is_dir():
             return
-        summary = write_summary(sweep_dir)
+        summary = write_summary(sweep_dir, self.plot_x)
         print(f"\nSweep summary ({sweep_dir}/summary.md):\n" + format_summary(summary))
