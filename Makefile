@@ -18,20 +18,22 @@ $(VENV)/.installed: pyproject.toml
 
 setup: $(VENV)/.installed
 
-# The main job on the bundled data: check the annotations, train both models
-# (checkpoints in models/ner and models/event_types).
+# The main job on the bundled data: check the annotations, train both models (checkpoints in
+# models/ner and models/event_types), then tag the raw seed articles into outputs/tagged/.
 run: setup
 	$(PY) -m sitrep validate data/annotated
 	$(PY) -m sitrep stats data/annotated
 	$(MAKE) train
+	$(PY) -m infer input=data/raw output=outputs/tagged progress_bar=false
 
 train: setup
 	$(PY) -m train task=ner
 	$(PY) -m train task=event_types
 
-# Training throughput and memory of the default run (fp32 against bf16).
+# Throughput and memory: training (fp32 against bf16) and tagging (against the HF pipeline).
 bench: setup
 	$(PY) bench/train.py
+	$(PY) bench/infer.py
 
 # The whole test suite (what .ci/run runs).
 test: setup
