@@ -93,6 +93,44 @@ def cmd_labelconfig(args: argparse.Namespace) -> int:
     return 0
 
 
+def _key_values(pairs: list[str], allowed: set[str]) -> dict[str, str]:
+    out = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or key not in allowed:
+            raise SystemExit(f"error: expected KEY=VALUE with KEY one of {', '.join(sorted(allowed))}, got {pair!r}")
+        out[key] = value
+    return out
+
+
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    from sitrep.evaluate import EvaluateError, evaluate
+    from sitrep.checkpoint import CheckpointError
+
+    opts = _key_values(args.options, {"checkpoint", "classifier", "predictions", "data", "output", "precision"})
+    if "data" not in opts or "output" not in opts:
+        return _fail("evaluate needs data=FILE and output=DIR (and checkpoint=DIR or predictions=FILE)")
+    try:
+        page = evaluate(opts["data"].split(","), opts["output"], opts.get("checkpoint"), opts.get("classifier"),
+                        opts.get("predictions"), opts.get("precision", "auto"))
+    except (EvaluateError, CheckpointError, AnnotationError, OSError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    print(Path(page).with_name("report.md").read_text(encoding="utf-8").split("## Errors per article")[0])
+    print(f"wrote {page.parent}/report.json, report.md, report.html", file=sys.stderr)
+    return 0
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    from sitrep.evaluate import EvaluateError, compare
+
+    try:
+        print(compare(args.before, args.after, args.output))
+    except EvaluateError as exc:
+        return _fail(str(exc))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m sitrep",
@@ -126,6 +164,21 @@ def build_parser() -> argparse.ArgumentParser:
                        description="Print the labeling config XML (or, with --docs, the label table of the docs).")
     p.add_argument("--docs", action="store_true", help="print the Markdown label table instead")
     p.set_defaults(func=cmd_labelconfig)
+
+    p = sub.add_parser("evaluate", help="score predictions against a Label Studio export; write report.json/md/html",
+                       description="python -m sitrep evaluate checkpoint=DIR [classifier=DIR] data=FILE output=DIR, "
+                                   "or predictions=FILE (a predictions.jsonl) in place of the checkpoints. data takes "
+                                   "exports, markup folders, or several of them separated by commas.")
+    p.add_argument("options", nargs="+", metavar="KEY=VALUE",
+                   help="checkpoint, classifier, predictions, data, output, precision (auto|bf16|fp32)")
+    p.set_defaults(func=cmd_evaluate)
+
+    p = sub.add_parser("compare", help="per-label difference of two evaluation reports",
+                       description="Print and write (compare.md, compare.json) per-label F1 of report A against B.")
+    p.add_argument("before", help="report.json, or a folder holding one")
+    p.add_argument("after", help="report.json, or a folder holding one")
+    p.add_argument("-o", "--output", help="folder for compare.md/json (default: beside the second report)")
+    p.set_defaults(func=cmd_compare)
     return parser
 
 

@@ -57,6 +57,8 @@ def train(cfg: DictConfig, run_dir: str | Path | None = None) -> dict:
         folds = [fit(cfg, fold, backbone, tokenizer, task, run_dir / fold.name) for fold in cv_splits(split, cfg.data.cv_folds, cfg.seed)]
         metrics = {"task": task.name, "model": backbone.name, "cv_folds": len(folds),
                    "cv": summarise_folds(folds), "folds": folds}
+        if cfg.report and folds and "report" in folds[0]:
+            metrics["report"] = add_to_report(Path(folds[0]["report"]).parent, {"cv": metrics["cv"]})
     else:
         metrics = fit(cfg, split, backbone, tokenizer, task, run_dir / "checkpoint")
         if cfg.publish and not multirun:
@@ -135,10 +137,12 @@ def fit(cfg: DictConfig, split: Split, backbone, tokenizer, task, out_dir: Path)
 
     predictor = task.predictor(model, tokenizer, cfg.trainer.eval_batch_size, precision)
     tuned = task.tune(predictor, split.dev)
-    scores = {}
+    scores, predicted_test = {}, []
     for name, docs in (("dev", split.dev), ("test", split.test)):
         if docs:
             predicted = task.predict(predictor, docs)
+            if name == "test":
+                predicted_test = predicted
             scores[name] = task.score(docs, predicted)
             scores[name]["by_provenance"] = {
                 prov: task.score([d for d in docs if d.meta.get("provenance") == prov],
@@ -166,6 +170,15 @@ def fit(cfg: DictConfig, split: Split, backbone, tokenizer, task, out_dir: Path)
         },
     }
     save_checkpoint(cfg, model, tokenizer, task.name, metrics, split, out_dir)
+    if cfg.report and split.test:
+        from sitrep.report import build_report
+        from sitrep.report_render import write_report
+
+        report = build_report(split.test, predicted_test, source=f"{out_dir} ({task.name}, test split)",
+                              gold_source=", ".join(map(str, cfg.data.test)) + " + held-out train-file articles",
+                              spans=task.name == "ner", event_types=task.name == "event_types",
+                              extras={"windowing": metrics["windowing"]})
+        metrics["report"] = str(write_report(out_dir.parent / f"{out_dir.name}-report", report, split.test, predicted_test))
     return metrics
 
 
@@ -201,6 +214,16 @@ def save_checkpoint(cfg: DictConfig, model, tokenizer, task: str, metrics: dict,
     (out_dir / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n", encoding="utf-8")
     (out_dir / "config.yaml").write_text(OmegaConf.to_yaml(cfg, resolve=True), encoding="utf-8")
     write_model_card(out_dir, cfg, metrics, split)
+
+
+def add_to_report(report_dir: Path, extras: dict) -> str:
+    """Re-render a written report with more sections (cross-validation, learning curve)."""
+    from sitrep.report_render import read_documents, write_report
+
+    report = json.loads((report_dir / "report.json").read_text(encoding="utf-8"))
+    report.update(extras)
+    gold, pred = read_documents(report_dir)
+    return str(write_report(report_dir, report, gold, pred))
 
 
 def _mean_sd(values: list[float]) -> dict:

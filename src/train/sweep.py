@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import statistics
 from collections import defaultdict
 from pathlib import Path
@@ -50,6 +51,8 @@ def summarise_sweep(sweep_dir: str | Path, plot_x: str | None = None) -> dict:
         metrics = json.loads(metrics_file.read_text())
         group = groups[setting]
         group["runs"].append(job.name)
+        if metrics.get("report"):
+            group.setdefault("reports", []).append(os.path.relpath(metrics["report"], sweep_dir))
         if plot_x and _select(metrics, plot_x) is not None:
             group["x"].append(float(_select(metrics, plot_x)))
         for column in COLUMNS:
@@ -58,7 +61,7 @@ def summarise_sweep(sweep_dir: str | Path, plot_x: str | None = None) -> dict:
                 group[column].append(value)
     rows = []
     for setting, g in groups.items():
-        row = {"setting": setting, "runs": len(g["runs"]), "jobs": g["runs"]}
+        row = {"setting": setting, "runs": len(g["runs"]), "jobs": g["runs"], "reports": g.get("reports", [])}
         if g["x"]:
             row["x"] = statistics.fmean(g["x"])
         for part in COLUMNS:
@@ -74,12 +77,13 @@ def summarise_sweep(sweep_dir: str | Path, plot_x: str | None = None) -> dict:
 
 def format_summary(summary: dict) -> str:
     x = summary.get("plot_x")
-    head = ["setting", *([x] if x else []), "runs", "dev micro F1", "test micro F1", "test real", "test authored"]
+    head = ["setting", *([x] if x else []), "runs", "dev micro F1", "test micro F1", "test real", "test authored", "reports"]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for row in summary["settings"]:
         cell = lambda part: f"{row[part]['mean']:.3f} ± {row[part]['sd']:.3f}" if part in row else "-"
         xs = [f"{row['x']:g}" if "x" in row else "-"] if x else []
-        lines.append("| " + " | ".join([row["setting"], *xs, str(row["runs"]), *map(cell, COLUMNS)]) + " |")
+        links = " ".join(f"[{k + 1}]({path})" for k, path in enumerate(row.get("reports", []))) or "-"
+        lines.append("| " + " | ".join([row["setting"], *xs, str(row["runs"]), *map(cell, COLUMNS), links]) + " |")
     return "\n".join(lines) + "\n"
 
 
@@ -112,10 +116,28 @@ def write_summary(sweep_dir: str | Path, plot_x: str | None = None) -> dict:
     sweep_dir = Path(sweep_dir)
     if plot_x and any("x" in r for r in summary["settings"]):
         plot_summary(summary, sweep_dir / "learning_curve.png")
+        _learning_curve_report(summary, sweep_dir)
     (sweep_dir / "summary.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
     table = format_summary(summary)
     (sweep_dir / "summary.md").write_text(table, encoding="utf-8")
     return summary
+
+
+def _learning_curve_report(summary: dict, sweep_dir: Path) -> None:
+    """The report of the largest setting's first run, re-rendered with the learning curve, in sweep_dir/report."""
+    import shutil
+
+    from train.run import add_to_report
+
+    rows = [r for r in summary["settings"] if "x" in r and "test_real" in r]
+    if not rows or not rows[-1]["reports"]:
+        return
+    curve = [{"train_articles": r["x"], "mean": r["test_real"]["mean"], "sd": r["test_real"]["sd"], "runs": r["runs"]}
+             for r in rows]
+    source = (sweep_dir / rows[-1]["reports"][0]).parent
+    target = sweep_dir / "report"
+    shutil.copytree(source, target, dirs_exist_ok=True)
+    add_to_report(target, {"learning_curve": curve})
 
 
 class SweepSummary(Callback):
