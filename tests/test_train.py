@@ -208,3 +208,20 @@ def test_sweep_summary_table_and_learning_curve(tmp_path):
     table = format_summary(summary)
     assert "| data.train_limit=40 | 40 | 2 | 0.700 ± 0.141 | 0.750 ± 0.141 | 0.700 ± 0.141 | 0.800 ± 0.141 |" in table
     assert (tmp_path / "learning_curve.png").stat().st_size > 5000
+
+
+def test_event_type_windows_are_labelled_by_the_triggers_they_hold(tmp_path, tiny_tokenizer):
+    from sitrep.document import Document, Span
+    from train.tasks import EventTypesTask
+
+    cfg = make_cfg(tmp_path, "task=event_types", "data.max_length=24", "data.stride=4")
+    text = "Rebels clashed with troops. " + "The market reopened on Monday. " * 12 + "Families fled."
+    spans = [Span(7, 14, "BATTLE"), Span(len(text) - 5, len(text) - 1, "DISPLACEMENT")]
+    doc = Document("d", text, spans, ["BATTLE", "DISPLACEMENT"])
+    data = EventTypesTask(cfg.task, cfg.data).windows([doc], tiny_tokenizer)
+    targets = [row["labels"] for row in data.rows]
+    assert len(targets) > 3 and data.lost_spans == []
+    assert targets[0] == [1.0, 0, 0, 0, 0, 0]
+    assert targets[-1] == [0, 0, 0, 0, 0, 1.0]
+    assert [0.0] * 6 in targets  # windows that report no event teach "no event"
+    assert [max(col) for col in zip(*targets)] == [1.0, 0, 0, 0, 0, 1.0]  # pooled = the article label

@@ -120,12 +120,22 @@ class EventTypesTask:
         return DataCollatorWithPadding(tokenizer)
 
     def windows(self, docs: list[Document], tokenizer) -> WindowData:
+        """Each window is labelled with the event types whose triggers it holds.
+
+        The article label is then exactly the max over its windows, which is how
+        inference pools them; labelling every window with the whole article's
+        types would teach the model to see events in windows that report none.
+        """
         data = WindowData([], [], 0)
+        b_tags = {self.scheme.label2id[f"B-{t}"]: t for t in self.types}
         for i, doc in enumerate(docs):
-            target = [float(t in doc.event_types) for t in self.types]
-            enc = encode_windows(tokenizer, tokenize_text(tokenizer, doc.text), [],
+            triggers = [s for s in doc.spans if s.label in self.types]
+            enc = encode_windows(tokenizer, tokenize_text(tokenizer, doc.text), triggers,
                                  self.data_cfg.max_length, self.data_cfg.stride, self.scheme)
+            data.lost_spans += [(doc.id, s) for s in enc.lost_spans]
             for w in enc.windows:
+                present = {b_tags[l] for l in w["labels"] if l in b_tags}
+                target = [float(t in present) for t in self.types]
                 data.rows.append({"input_ids": w["input_ids"], "attention_mask": w["attention_mask"], "labels": target})
                 data.doc_index.append(i)
                 data.n_tokens += len(w["input_ids"])
