@@ -131,6 +131,33 @@ def cmd_compare(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_studio(args: argparse.Namespace) -> int:
+    from sitrep import studio
+
+    allowed = {"setup": {"project"}, "push": {"project", "input", "checkpoint", "classifier", "precision"},
+               "pull": {"project", "output"}}[args.action]
+    opts = _key_values(args.options, allowed)
+    title = opts.get("project", "sitrep")
+    try:
+        conn = studio.Connection.from_env()
+        if args.action == "setup":
+            message = studio.setup(conn, title)
+        elif args.action == "push":
+            if "input" not in opts:
+                return _fail("studio push needs input=PATH (.txt file, folder, glob or JSONL)")
+            message = studio.push(conn, title, opts["input"], opts.get("checkpoint"), opts.get("classifier"),
+                                  precision=opts.get("precision", "auto"))
+        else:
+            message = studio.pull(conn, title, opts.get("output", "data/annotated"))
+    except studio.StudioError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except FileNotFoundError as exc:
+        return _fail(str(exc))
+    print(message)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m sitrep",
@@ -179,6 +206,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("after", help="report.json, or a folder holding one")
     p.add_argument("-o", "--output", help="folder for compare.md/json (default: beside the second report)")
     p.set_defaults(func=cmd_compare)
+
+    p = sub.add_parser("studio", help="Label Studio loop: setup a project, push articles (with predictions), pull annotations",
+                       description="Talks to LABEL_STUDIO_URL with LABEL_STUDIO_API_KEY. setup [project=NAME]: create or "
+                                   "update the project's labeling config. push input=PATH [checkpoint=DIR] "
+                                   "[classifier=DIR]: import articles, with pre-annotations and least confident first "
+                                   "when a checkpoint is given. pull [output=data/annotated]: export, validate, write "
+                                   "<project>-<UTC time>.json. A task with several annotations uses the latest "
+                                   "updated one that is not cancelled.")
+    p.add_argument("action", choices=["setup", "push", "pull"])
+    p.add_argument("options", nargs="*", metavar="KEY=VALUE", help="project (default sitrep), input, checkpoint, classifier, output")
+    p.set_defaults(func=cmd_studio)
     return parser
 
 
