@@ -47,19 +47,19 @@ class ArticleTagger:
             self.classifier = EventTypeClassifier.load(cfg.classifier, SCHEME, **common)
         elif cfg.classifier:
             log.warning("no classifier at %s: event types come from the triggers found", cfg.classifier)
-        self.model_version = cfg.model_version or Path(cfg.checkpoint).resolve().name
+        self.model_version = model_version(cfg)
         self.precision = self.tagger.runner.precision
 
-    def tag(self, items: list[Item]) -> tuple[list[dict], int]:
-        """Records in item order (error records for bad items), and the tokens processed."""
+    def tag(self, items: list[Item]) -> tuple[list[dict], list[int]]:
+        """Records in item order (error records for bad items), and the tokens each took."""
         good = [it for it in items if it.error is None]
         texts = [it.text for it in good]
         tagged = self.tagger.tag_with_tokens(texts) if good else []
         types = self.classifier.predict(texts) if self.classifier and good else None
         out: dict[int, dict] = {}
-        tokens = 0
+        tokens: dict[int, int] = {}
         for k, (item, (spans, n_tokens)) in enumerate(zip(good, tagged)):
-            tokens += n_tokens
+            tokens[id(item)] = n_tokens
             record = {
                 "id": item.id,
                 "text": item.text,
@@ -71,7 +71,12 @@ class ArticleTagger:
                 "meta": item.meta,
             }
             out[id(item)] = record
-        return [out.get(id(it)) or {"id": it.id, "error": it.error, "meta": it.meta} for it in items], tokens
+        records = [out.get(id(it)) or {"id": it.id, "error": it.error, "meta": it.meta} for it in items]
+        return records, [tokens.get(id(it), 0) for it in items]
+
+
+def model_version(cfg: DictConfig) -> str:
+    return cfg.model_version or Path(cfg.checkpoint).resolve().name
 
 
 def _chunks(items: Iterable[Item], size: int) -> Iterator[list[Item]]:
@@ -89,12 +94,27 @@ def _skip_done(items: Iterable[Item], done: Counter) -> Iterator[Item]:
             yield item
 
 
+def local_records(cfg: DictConfig, done: Counter) -> tuple[Iterator[tuple[list[dict], list[int]]], str, str]:
+    """The in-process engine: chunks of records in input order, skipping what a previous run recorded."""
+    tagger = ArticleTagger(cfg)
+    items = _skip_done(read_items(cfg.input, cfg.max_chars), done)
+    return (tagger.tag(chunk) for chunk in _chunks(items, cfg.chunk_articles)), tagger.model_version, tagger.precision
+
+
 def run(cfg: DictConfig) -> dict:
     out = Path(cfg.output)
     started = time.perf_counter()
-    tagger = ArticleTagger(cfg)
     predictions = PredictionLog(out, resume=cfg.resume)
-    items = _skip_done(read_items(cfg.input, cfg.max_chars), predictions.done)
+    if cfg.engine == "local":
+        stream, version, precision = local_records(cfg, predictions.done)
+    elif cfg.engine == "ray":
+        if cfg.resume:
+            raise ValueError("resume=true is for engine=local; a Ray run writes its output whole")
+        from infer.ray_engine import ray_records
+
+        stream, version, precision = ray_records(cfg)
+    else:
+        raise ValueError(f"engine must be local or ray, not {cfg.engine!r}")
     resumed = sum(predictions.done.values())
     n_articles = tokens = 0
     failures = []
@@ -104,10 +124,9 @@ def run(cfg: DictConfig) -> dict:
 
         progress = tqdm(unit="article", desc="tagging", smoothing=0.1)
     try:
-        for chunk in _chunks(items, cfg.chunk_articles):
-            records, n_tokens = tagger.tag(chunk)
+        for records, n_tokens in stream:
             predictions.append(records)
-            tokens += n_tokens
+            tokens += sum(n_tokens)
             n_articles += len(records)
             failures += [{"id": r["id"], "error": r["error"]} for r in records if "error" in r]
             if progress is not None:
@@ -120,14 +139,15 @@ def run(cfg: DictConfig) -> dict:
     # Failures of the run that was resumed count too: the outputs hold them.
     all_failures = [{"id": r["id"], "error": r["error"]} for r in iter_records(out) if "error" in r] if resumed else failures
     n_events = write_events_csv(out)
-    n_tasks = write_labelstudio(out, tagger.model_version)
+    n_tasks = write_labelstudio(out, version)
     summary = {
         "input": str(cfg.input),
         "output": str(out),
+        "engine": cfg.engine,
         "checkpoint": str(cfg.checkpoint),
-        "classifier": str(cfg.classifier) if tagger.classifier else None,
-        "model_version": tagger.model_version,
-        "precision": tagger.precision,
+        "classifier": str(cfg.classifier) if cfg.classifier and Path(cfg.classifier).exists() else None,
+        "model_version": version,
+        "precision": precision,
         "articles": n_articles + resumed,
         "articles_this_run": n_articles,
         "resumed_from": resumed,

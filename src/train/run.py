@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import shutil
 import statistics
 import time
@@ -26,6 +27,11 @@ log = logging.getLogger("train")
 
 class LostSpansError(RuntimeError):
     pass
+
+
+def is_main_process() -> bool:
+    """Rank 0 of a torchrun / accelerate launch, or a plain single process."""
+    return int(os.environ.get("RANK", "0")) == 0
 
 
 def _hydra_run_dir() -> tuple[Path | None, bool]:
@@ -55,12 +61,16 @@ def train(cfg: DictConfig, run_dir: str | Path | None = None) -> dict:
 
     if cfg.data.cv_folds and cfg.data.cv_folds > 1:
         folds = [fit(cfg, fold, backbone, tokenizer, task, run_dir / fold.name) for fold in cv_splits(split, cfg.data.cv_folds, cfg.seed)]
+        if not is_main_process():
+            return {"task": task.name, "folds": folds}
         metrics = {"task": task.name, "model": backbone.name, "cv_folds": len(folds),
                    "cv": summarise_folds(folds), "folds": folds}
         if cfg.report and folds and "report" in folds[0]:
             metrics["report"] = add_to_report(Path(folds[0]["report"]).parent, {"cv": metrics["cv"]})
     else:
         metrics = fit(cfg, split, backbone, tokenizer, task, run_dir / "checkpoint")
+        if not is_main_process():
+            return metrics  # rank 0 alone evaluates, saves, publishes and reports
         if cfg.publish and not multirun:
             dest = Path(cfg.paths.models_dir) / task.name
             publish(run_dir / "checkpoint", dest)
@@ -112,6 +122,7 @@ def fit(cfg: DictConfig, split: Split, backbone, tokenizer, task, out_dir: Path)
         report_to=list(cfg.trainer.report_to),
         disable_tqdm=not cfg.trainer.progress_bar,
         dataloader_num_workers=cfg.trainer.dataloader_num_workers,
+        ddp_find_unused_parameters=False,  # every parameter takes part; the extra graph walk costs time
     )
     from datasets import Dataset
 
@@ -131,6 +142,9 @@ def fit(cfg: DictConfig, split: Split, backbone, tokenizer, task, out_dir: Path)
     train_seconds = time.perf_counter() - started
     epochs_done = float(trainer.state.epoch or 0)
     model = trainer.model.eval()
+    losses = [round(float(e["loss"]), 4) for e in trainer.state.log_history if "loss" in e]
+    if not is_main_process():
+        return {"task": task.name, "rank": int(os.environ["RANK"]), "training": {"loss_history": losses}}
     # The best weights are in memory now; the Trainer's own checkpoints only fill the disk.
     for stale in Path(args.output_dir).glob("checkpoint-*"):
         shutil.rmtree(stale, ignore_errors=True)
@@ -167,6 +181,8 @@ def fit(cfg: DictConfig, split: Split, backbone, tokenizer, task, out_dir: Path)
             "tokens_per_second": round(train_w.n_tokens * epochs_done / timer.seconds, 1) if timer.seconds else None,
             "best_dev_window_f1": trainer.state.best_metric,
             "final_loss": round(float(result.training_loss), 4),
+            "loss_history": losses,
+            "processes": int(os.environ.get("WORLD_SIZE", "1")),
         },
     }
     save_checkpoint(cfg, model, tokenizer, task.name, metrics, split, out_dir)

@@ -43,10 +43,17 @@ def summarise_sweep(sweep_dir: str | Path, plot_x: str | None = None) -> dict:
     """Reads every job's overrides and metrics.json; groups jobs that differ only by seed."""
     sweep_dir = Path(sweep_dir)
     groups: dict[str, dict] = defaultdict(lambda: {"runs": [], "x": [], **{c: [] for c in COLUMNS}})
-    for metrics_file in sorted(sweep_dir.glob("*/metrics.json")):
+    jobs = sorted(sweep_dir.glob("*/metrics.json"))
+
+    def overrides_of(job: Path) -> list[str]:
+        f = job / ".hydra" / "overrides.yaml"
+        return yaml.safe_load(f.read_text()) if f.exists() else []
+
+    # Overrides shared by every job describe the sweep, not a setting.
+    shared = set.intersection(*(set(overrides_of(m.parent)) for m in jobs)) if jobs else set()
+    for metrics_file in jobs:
         job = metrics_file.parent
-        overrides_file = job / ".hydra" / "overrides.yaml"
-        overrides = yaml.safe_load(overrides_file.read_text()) if overrides_file.exists() else []
+        overrides = [o for o in overrides_of(job) if o not in shared]
         setting = " ".join(o for o in overrides if o.split("=")[0].lstrip("+~") not in SEED_KEYS) or "(defaults)"
         metrics = json.loads(metrics_file.read_text())
         group = groups[setting]
