@@ -51,11 +51,10 @@ def _dataset(cfg: DictConfig):
 
     path = str(cfg.input)
     # Reading is light; it reserves no CPU so that the actor pool can hold every CPU without starving it.
-    remote = {"num_cpus": cfg.ray.read_cpus}
     if path.endswith(".parquet") or Path(path).is_dir() and any(Path(path).glob("*.parquet")):
-        return ray.data.read_parquet(path, ray_remote_args=remote)
+        return ray.data.read_parquet(path, num_cpus=cfg.ray.read_cpus)
     if path.endswith((".jsonl", ".ndjson", ".json")):
-        return ray.data.read_json(path, lines=True, ray_remote_args=remote)
+        return ray.data.read_json(path, lines=True, num_cpus=cfg.ray.read_cpus)
     raise ValueError(f"input={path}: engine=ray reads JSONL or Parquet; convert .txt folders with engine=local")
 
 
