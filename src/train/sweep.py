@@ -43,7 +43,8 @@ def summarise_sweep(sweep_dir: str | Path, plot_x: str | None = None) -> dict:
     """Reads every job's overrides and metrics.json; groups jobs that differ only by seed."""
     sweep_dir = Path(sweep_dir)
     groups: dict[str, dict] = defaultdict(lambda: {"runs": [], "x": [], **{c: [] for c in COLUMNS}})
-    jobs = sorted(sweep_dir.glob("*/metrics.json"))
+    jobs = sorted(sweep_dir.glob("*/metrics.json"),
+                  key=lambda m: (0, int(m.parent.name), "") if m.parent.name.isdigit() else (1, 0, m.parent.name))
 
     def overrides_of(job: Path) -> list[str]:
         f = job / ".hydra" / "overrides.yaml"
