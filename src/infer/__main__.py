@@ -13,7 +13,7 @@ from sitrep.checkpoint import CheckpointError
 def main(cfg: DictConfig) -> None:
     try:
         summary = run(cfg)
-    except (CheckpointError, FileNotFoundError) as exc:
+    except (CheckpointError, FileNotFoundError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         sys.exit(2)
     print(format_summary(summary))
