@@ -30,10 +30,12 @@ train: setup
 	$(PY) -m train task=ner
 	$(PY) -m train task=event_types
 
-# Throughput and memory: training (fp32 against bf16) and tagging (against the HF pipeline).
+# Throughput and memory: training (fp32 against bf16), tagging (against the HF pipeline),
+# and the local engine against Ray. bench/infer.py and bench/scale.py need `make train` first.
 bench: setup
 	$(PY) bench/train.py
 	$(PY) bench/infer.py
+	$(PY) bench/scale.py
 
 # The whole test suite (what .ci/run runs).
 test: setup
