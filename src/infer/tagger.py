@@ -11,7 +11,6 @@ crosses a window edge comes out whole. Word tags follow the "first" rule
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -223,8 +222,3 @@ class EventTypeClassifier:
 
     def predict(self, texts: list[str]) -> list[list[tuple[str, float]]]:
         return self.decide(self.probabilities(texts))
-
-
-def thresholds_from_config(path: str | Path) -> dict[str, float]:
-    config = json.loads((Path(path) / "config.json").read_text(encoding="utf-8"))
-    return config.get(THRESHOLDS_KEY, {})
