@@ -4,7 +4,7 @@ import sys
 
 import pytest
 
-from sitrep.cli import build_parser, main
+from sitrep.cli import main
 
 SUBCOMMANDS = ["validate", "stats", "convert", "labelconfig"]
 

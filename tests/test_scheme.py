@@ -1,8 +1,7 @@
 import re
 import xml.etree.ElementTree as ET
-from dataclasses import replace
 
-from sitrep.scheme import ENTITY, SCHEME, TRIGGER, LabelScheme, SpanLabel
+from sitrep.scheme import SCHEME, TRIGGER, LabelScheme, SpanLabel
 
 
 def test_scheme_has_the_specs_nine_labels_in_priority_order():

@@ -1,7 +1,5 @@
 """The annotation loop against a real Label Studio server on 127.0.0.1 (installed in its own venv)."""
 
-import json
-import os
 from pathlib import Path
 
 import pytest

@@ -75,6 +75,9 @@ def test_ner_trains_saves_a_standard_checkpoint_and_publishes(tmp_path):
     model = AutoModelForTokenClassification.from_pretrained(published)
     assert model.config.id2label[1] == "B-ACTOR"
     tagger = SpanTagger.load(published, precision="fp32")
+    # Windows as trained (config.yaml beside the weights), unless a caller overrides them.
+    assert (tagger.runner.max_length, tagger.runner.stride) == (128, 32)
+    assert SpanTagger.load(published, precision="fp32", stride=16, max_length=None).runner.stride == 16
     spans = tagger.tag(["Iraqi forces seized Ramadi."])[0]
     assert all(0 <= s.start < s.end <= 27 for s in spans)
 

@@ -5,8 +5,6 @@ import json
 import pytest
 
 from sitrep.cli import main
-from sitrep.document import Document, Span
-from sitrep.labelstudio import document_to_task
 
 TEXT = "Iraqi forces seized Ramadi after clashes with IS militants."
 

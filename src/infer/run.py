@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import itertools
-import json
 import logging
 import time
 from collections import Counter
@@ -11,7 +10,6 @@ from pathlib import Path
 from typing import Iterable, Iterator
 
 import torch
-import yaml
 from omegaconf import DictConfig
 
 from infer.inputs import Item, read_items
@@ -23,24 +21,15 @@ from sitrep.scheme import SCHEME
 log = logging.getLogger("infer")
 
 
-def _trained_windowing(checkpoint: Path) -> dict:
-    """max_length/stride the checkpoint was trained with (its saved config.yaml), if known."""
-    saved = Path(checkpoint) / "config.yaml"
-    if not saved.exists():
-        return {}
-    data = (yaml.safe_load(saved.read_text()) or {}).get("data", {})
-    return {k: data[k] for k in ("max_length", "stride") if k in data}
-
-
 class ArticleTagger:
     """Checkpoints loaded once; turns items into prediction records. Knows nothing of files or engines."""
 
     def __init__(self, cfg: DictConfig):
         if cfg.num_threads:
             torch.set_num_threads(int(cfg.num_threads))
-        windowing = {**_trained_windowing(cfg.checkpoint), **{k: cfg[k] for k in ("max_length", "stride") if cfg[k]}}
+        # max_length/stride left null mean: as each checkpoint was trained.
         common = dict(batch_size=cfg.batch_size, precision=cfg.precision, device=cfg.device,
-                      max_length=windowing.get("max_length", 256), stride=windowing.get("stride", 64))
+                      max_length=cfg.max_length, stride=cfg.stride)
         self.tagger = SpanTagger.load(cfg.checkpoint, SCHEME, **common)
         self.classifier = None
         if cfg.classifier and Path(cfg.classifier).exists():

@@ -107,6 +107,22 @@ class WindowRunner:
         return outputs  # type: ignore[return-value]
 
 
+def trained_windowing(checkpoint: str | Path) -> dict:
+    """max_length/stride a checkpoint was trained with (its saved config.yaml), if it says."""
+    import yaml
+
+    saved = Path(checkpoint) / "config.yaml"
+    if not saved.exists():
+        return {}
+    data = (yaml.safe_load(saved.read_text(encoding="utf-8")) or {}).get("data", {})
+    return {k: data[k] for k in ("max_length", "stride") if k in data}
+
+
+def _load_kwargs(path: Path, kwargs: dict) -> dict:
+    """Windows as the checkpoint was trained unless the caller says otherwise; None means 'not said'."""
+    return {**trained_windowing(path), **{k: v for k, v in kwargs.items() if v is not None}}
+
+
 def _softmax(x: np.ndarray) -> np.ndarray:
     e = np.exp(x - x.max(axis=-1, keepdims=True))
     return e / e.sum(axis=-1, keepdims=True)
@@ -136,7 +152,7 @@ class SpanTagger:
 
         path = check_checkpoint(path, cls.task, scheme)
         model = AutoModelForTokenClassification.from_pretrained(path, use_safetensors=True)
-        return cls(model, AutoTokenizer.from_pretrained(path), scheme, **kwargs)
+        return cls(model, AutoTokenizer.from_pretrained(path), scheme, **_load_kwargs(path, kwargs))
 
     def tag(self, texts: list[str]) -> list[list[Span]]:
         return [spans for spans, _ in self.tag_with_tokens(texts)]
@@ -197,7 +213,7 @@ class EventTypeClassifier:
 
         path = check_checkpoint(path, cls.task, scheme)
         model = AutoModelForSequenceClassification.from_pretrained(path, use_safetensors=True)
-        return cls(model, AutoTokenizer.from_pretrained(path), scheme, **kwargs)
+        return cls(model, AutoTokenizer.from_pretrained(path), scheme, **_load_kwargs(path, kwargs))
 
     def probabilities(self, texts: list[str]) -> np.ndarray:
         """[articles, types]: window probabilities pooled per article."""

@@ -47,11 +47,12 @@ def pick_annotation(annotations: list[dict]) -> tuple[int | None, str | None]:
     return index, note
 
 
-def task_doc_id(task: dict) -> str:
+def task_doc_id(task: dict, index: int) -> str:
+    """meta.doc_id, else Label Studio's task id, else the task's position in the file."""
     meta = task.get("meta") if isinstance(task.get("meta"), dict) else {}
     if meta.get("doc_id") is not None:
         return str(meta["doc_id"])
-    return str(task.get("id"))
+    return str(task["id"]) if task.get("id") is not None else f"#{index}"
 
 
 def _results_to_spans(
@@ -117,7 +118,7 @@ def _results_to_spans(
 def task_to_document(task: object, file: str, index: int, scheme: LabelScheme = SCHEME) -> tuple[Document | None, list[Problem], list[str]]:
     if not isinstance(task, dict):
         return None, [Problem(file, f"#{index}", "task is not a JSON object")], []
-    doc_id = task_doc_id(task) if task.get("id") is not None or isinstance(task.get("meta"), dict) else f"#{index}"
+    doc_id = task_doc_id(task, index)
     data = task.get("data")
     if not isinstance(data, dict) or "text" not in data:
         return None, [Problem(file, doc_id, "missing data.text")], []

@@ -10,7 +10,7 @@ import json
 from pathlib import Path
 
 from sitrep.document import Document
-from sitrep.report import MISSED, NERVALUATE_MODES, SPURIOUS
+from sitrep.report import NERVALUATE_MODES
 
 # ---- plots ----------------------------------------------------------------
 
@@ -93,7 +93,7 @@ def _prf_table(rows: dict, support_key: str = "support") -> list[str]:
 
 
 def to_markdown(report: dict) -> str:
-    md = [f"# Evaluation report", "",
+    md = ["# Evaluation report", "",
           f"- gold: `{report['gold']}` ({report['articles']} articles)",
           f"- predictions: `{report['predictions']}`",
           f"- created: {report['created']}"]

@@ -7,7 +7,7 @@ from a :class:`LabelScheme`; nothing else in the project lists labels.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cached_property
 from xml.sax.saxutils import quoteattr
 

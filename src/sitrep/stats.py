@@ -30,7 +30,7 @@ def corpus_stats(docs: list[Document], scheme: LabelScheme = SCHEME) -> dict:
 def format_stats(stats: dict) -> str:
     lines = [
         f"articles: {stats['articles']}   tokens (words): {stats['tokens']}   spans: {stats['spans']}",
-        f"provenance: " + ", ".join(f"{k} {v}" for k, v in stats["provenance"].items()),
+        "provenance: " + ", ".join(f"{k} {v}" for k, v in stats["provenance"].items()),
         "",
         f"{'label':<15}{'spans':>7}{'articles':>10}",
     ]
