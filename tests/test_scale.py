@@ -53,19 +53,23 @@ def test_ray_engine_equals_local_engine(tiny_checkpoints, tmp_path):
     assert (tmp_path / "ray" / "events.csv").read_text() == (tmp_path / "local" / "events.csv").read_text()
 
 
-def test_training_on_two_processes(tmp_path):
-    run_dir = tmp_path / "run"
+def torchrun_train(tmp_path, *overrides):
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "SITREP_ROOT": str(ROOT), "OMP_NUM_THREADS": "1"}
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     cmd = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node=2", "--master_addr=127.0.0.1",
-           f"--master_port={port}", "-m", "train",
-           "model=tiny", "trainer.max_steps=12", "trainer.learning_rate=3e-3", "trainer.logging_steps=2",
-           "trainer.progress_bar=false", "trainer.report_to=[]", f"paths.models_dir={tmp_path}/models",
-           f"hydra.run.dir={run_dir}"]
+           f"--master_port={port}", "-m", "train", *overrides,
+           "model=tiny", "trainer.learning_rate=3e-3", "trainer.logging_steps=2",
+           "trainer.progress_bar=false", "trainer.report_to=[]", f"paths.models_dir={tmp_path}/models"]
     proc = subprocess.run(cmd, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stderr[-3000:]
+    return proc
+
+
+def test_training_on_two_processes(tmp_path):
+    run_dir = tmp_path / "run"
+    proc = torchrun_train(tmp_path, "trainer.max_steps=12", f"hydra.run.dir={run_dir}")
     metrics = json.loads((run_dir / "metrics.json").read_text())
     training = metrics["training"]
     assert training["processes"] == 2 and training["steps"] == 12
@@ -75,3 +79,13 @@ def test_training_on_two_processes(tmp_path):
     assert (run_dir / "checkpoint" / "model.safetensors").is_file()
     assert (run_dir / "checkpoint-report" / "report.html").is_file()
     assert (tmp_path / "models" / "ner" / "model.safetensors").is_file()
+
+
+def test_sweep_on_two_processes_shares_one_process_group(tmp_path):
+    # The jobs of a sweep run one after another in each rank's process, on the process group the first opened.
+    sweep = tmp_path / "sweep"
+    proc = torchrun_train(tmp_path, "-m", "seed=1,2", "trainer.max_steps=4", f"hydra.sweep.dir={sweep}")
+    assert proc.stdout.count("== ner (tiny-bert) ==") == 2
+    for job in ("0", "1"):
+        assert json.loads((sweep / job / "metrics.json").read_text())["training"]["processes"] == 2
+    assert "| (defaults) | 2 |" in (sweep / "summary.md").read_text(), "seeds are repeats of one setting"

@@ -46,26 +46,6 @@ def _hydra_run_dir() -> tuple[Path | None, bool]:
 
 def train(cfg: DictConfig, run_dir: str | Path | None = None) -> dict:
     """Fit the configured task; return (and save) its metrics. The entry point of `python -m train`."""
-    try:
-        return _train(cfg, run_dir)
-    finally:
-        _end_process_group()
-
-
-def _end_process_group() -> None:
-    """Under torchrun, every rank tears its process group down before exiting.
-
-    A rank that exits with the group alive can abort in Gloo's worker threads during interpreter shutdown
-    ("terminate called without an active exception", pytorch#190489). No barrier first: after training the
-    ranks share nothing, and a barrier would time the other ranks out while rank 0 evaluates a large test set.
-    """
-    import torch.distributed as dist
-
-    if dist.is_available() and dist.is_initialized():
-        dist.destroy_process_group()
-
-
-def _train(cfg: DictConfig, run_dir: str | Path | None) -> dict:
     hydra_dir, multirun = _hydra_run_dir()
     run_dir = Path(run_dir or hydra_dir or Path(cfg.paths.log_dir) / "train" / cfg.task.name / time.strftime("%Y%m%d-%H%M%S"))
     run_dir.mkdir(parents=True, exist_ok=True)
