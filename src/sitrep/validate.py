@@ -7,15 +7,11 @@ into training labels.
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from dataclasses import dataclass
 
 from sitrep.document import Document, Span, event_types_from_spans
 from sitrep.scheme import SCHEME, LabelScheme
-
-# A trailing '.' is part of dotted abbreviations such as "U.S." or "Gen.".
-_ABBREV_END = re.compile(r"(?:\b[A-Za-z]\.){2,}$|\b(?:Gen|Lt|Col|Maj|Capt|Sgt|Brig|Dr|Mr|Mrs|Ms|St|Co|Inc|Jr|Sr)\.$")
+from sitrep.words import Words, span_problems
 
 
 @dataclass(frozen=True)
@@ -36,15 +32,8 @@ class Problem:
         return ": ".join(parts + [self.message])
 
 
-def _is_punct(ch: str) -> bool:
-    return unicodedata.category(ch).startswith("P")
-
-
-def _is_word(ch: str) -> bool:
-    return ch.isalnum()
-
-
-def check_span(doc: Document, span: Span, file: str, scheme: LabelScheme = SCHEME) -> list[Problem]:
+def check_span(doc: Document, span: Span, file: str, scheme: LabelScheme = SCHEME,
+               words: Words | None = None) -> list[Problem]:
     text = doc.text
 
     def problem(message: str) -> Problem:
@@ -54,22 +43,8 @@ def check_span(doc: Document, span: Span, file: str, scheme: LabelScheme = SCHEM
         return [problem(f"unknown label; the scheme has {', '.join(scheme.names)}")]
     if not (0 <= span.start < span.end <= len(text)):
         return [problem(f"offsets outside the text (length {len(text)}) or empty; fix start/end")]
-    out = []
-    covered = text[span.start : span.end]
-    if covered[0].isspace() or covered[-1].isspace():
-        out.append(problem("leading or trailing whitespace; trim the span"))
-    else:
-        if _is_punct(covered[0]):
-            out.append(problem("leading punctuation; start the span at the word"))
-        last = covered[-1]
-        closes_paren = last == ")" and "(" in covered
-        if _is_punct(last) and not closes_paren and not (last == "." and _ABBREV_END.search(covered)):
-            out.append(problem("trailing punctuation; end the span at the word"))
-    if span.start > 0 and _is_word(text[span.start - 1]) and _is_word(text[span.start]):
-        out.append(problem("starts inside a word; move start to the word boundary"))
-    if span.end < len(text) and _is_word(text[span.end - 1]) and _is_word(text[span.end]):
-        out.append(problem("ends inside a word; move end to the word boundary"))
-    return out
+    # Whole words as sitrep.words defines them: the same words the tagger predicts on.
+    return [problem(message) for message in span_problems(words or Words(text), span.start, span.end)]
 
 
 def check_document(doc: Document, file: str, scheme: LabelScheme = SCHEME) -> list[Problem]:
@@ -77,8 +52,9 @@ def check_document(doc: Document, file: str, scheme: LabelScheme = SCHEME) -> li
     if not doc.text.strip():
         return [Problem(file, doc.id, "empty text; the task needs the article's full text")]
     spans = doc.sorted_spans()
+    words = Words(doc.text)
     for span in spans:
-        problems += check_span(doc, span, file, scheme)
+        problems += check_span(doc, span, file, scheme, words)
     for before, after in zip(spans, spans[1:]):
         if after.overlaps(before):
             problems.append(
