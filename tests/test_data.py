@@ -29,7 +29,8 @@ def test_seed_export_matches_raw_text_and_is_fully_annotated():
         doc = docs[path.stem]
         assert doc.text == path.read_bytes().decode("utf-8")
         assert 60 <= len(doc.spans) <= 75
-        assert doc.meta["provenance"] == "real" and doc.meta["source"] == f"data/raw/{path.name}"
+        assert doc.meta["provenance"] == "real" and doc.meta["raw"] == f"data/raw/{path.name}"
+        assert doc.meta["source"] in ("Xinhua", "BBC News") and doc.meta["form"] == "full"
 
 
 @pytest.mark.parametrize("export", sorted((ROOT / "data" / "annotated").glob("*.json")), ids=lambda p: p.name)
