@@ -42,7 +42,8 @@ def main() -> None:
     import torch
     from transformers import AutoModelForTokenClassification, AutoTokenizer, pipeline
 
-    from infer.tagger import SpanTagger, cpu_has_bf16
+    from sitrep.runtime.tagger import SpanTagger
+    from sitrep.runtime.windows import cpu_has_bf16
     from sitrep.annotated import load_annotated
     from sitrep.checkpoint import check_checkpoint
     from sitrep.document import Document

@@ -25,7 +25,7 @@ from measure import run_measured
 def run_train(overrides: list[str], out: Path) -> tuple[dict, float, float]:
     """Metrics, wall seconds and peak RSS (MiB) of one `python -m train` process."""
     cmd = [sys.executable, "-m", "train", *overrides, "publish=false", "report=false",
-           "trainer.progress_bar=false", "trainer.report_to=[]", f"hydra.run.dir={out}"]
+           "trainer.args.disable_tqdm=true", "trainer.args.report_to=[]", f"hydra.run.dir={out}"]
     wall, rss = run_measured(cmd, out / "train.log")
     return json.loads((out / "metrics.json").read_text()), wall, rss
 
@@ -40,7 +40,7 @@ def main() -> None:
 
     rows = []
     for precision in ("false", "true"):
-        m, wall, rss = run_train([f"trainer.max_steps={args.steps}", f"trainer.bf16={precision}"], tmp / f"ner-{precision}")
+        m, wall, rss = run_train([f"trainer.args.max_steps={args.steps}", f"trainer.bf16={precision}"], tmp / f"ner-{precision}")
         t = m["training"]
         rows.append((t["precision"], t["tokens_per_second"], rss, wall))
         print(f"ner {args.steps} steps {t['precision']:>4}: {t['tokens_per_second']:>8.0f} tokens/s  "

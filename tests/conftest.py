@@ -45,8 +45,8 @@ def tiny_checkpoints(tmp_path_factory):
     for task in ("ner", "event_types"):
         with initialize_config_dir(config_dir=str(ROOT / "configs"), version_base="1.3"):
             cfg = compose("train", overrides=[
-                "model=tiny", f"task={task}", "trainer.max_steps=150", "trainer.learning_rate=3e-3",
-                "trainer.report_to=[]", "trainer.progress_bar=false", f"paths.root_dir={ROOT}",
+                "model=tiny", f"task={task}", "trainer.args.max_steps=150", "trainer.args.learning_rate=3e-3",
+                "trainer.args.report_to=[]", "trainer.args.disable_tqdm=true", f"paths.root_dir={ROOT}",
                 f"paths.models_dir={out}/models", f"paths.log_dir={out}/outputs",
             ])
         train(cfg, run_dir=out / task)

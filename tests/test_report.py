@@ -135,13 +135,13 @@ def test_evaluate_from_predictions_file_and_compare(tmp_path, capsys):
                 {"start": s.start, "end": s.end, "label": s.label, "score": s.score} for s in d.spans],
                 "event_types": [{"label": t, "score": 0.9} for t in d.event_types], "events": [], "meta": {}}) + "\n")
         fh.write(json.dumps({"id": "broken", "error": "empty text"}) + "\n")
-    assert main(["evaluate", f"predictions={preds}", f"data={SEEDS}", f"output={tmp_path / 'a'}"]) == 0
+    assert main(["evaluate", f"--predictions={preds}", f"--data={SEEDS}", f"--output={tmp_path / 'a'}"]) == 0
     assert "## Entities: seqeval" in capsys.readouterr().out
     perfect = tmp_path / "perfect.jsonl"
     perfect.write_text("".join(json.dumps({"id": d.id, "text": d.text, "spans": [
         {"start": s.start, "end": s.end, "label": s.label} for s in d.spans],
         "event_types": [{"label": t} for t in d.event_types], "events": []}) + "\n" for d in gold))
-    assert main(["evaluate", f"predictions={perfect}", f"data={SEEDS}", f"output={tmp_path / 'b'}"]) == 0
+    assert main(["evaluate", f"--predictions={perfect}", f"--data={SEEDS}", f"--output={tmp_path / 'b'}"]) == 0
     assert json.loads((tmp_path / "b" / "report.json").read_text())["entities"]["seqeval"]["micro"]["f1"] == 1.0
     capsys.readouterr()
     assert main(["compare", str(tmp_path / "a"), str(tmp_path / "b")]) == 0
@@ -153,21 +153,25 @@ def test_evaluate_from_predictions_file_and_compare(tmp_path, capsys):
 
 
 def test_evaluate_with_a_checkpoint(tiny_checkpoints, tmp_path, capsys):
-    ner, event_types = tiny_checkpoints
-    code = main(["evaluate", f"checkpoint={ner}", f"classifier={event_types}", f"data={SEEDS}",
-                 f"output={tmp_path}", "precision=fp32"])
+    ner, _ = tiny_checkpoints
+    code = main(["evaluate", f"--checkpoint={ner}", f"--data={SEEDS}", f"--output={tmp_path}", "--precision=fp32"])
     assert code == 0
     report = json.loads((tmp_path / "report.json").read_text())
     assert "entities" in report and "event_types" in report and report["articles"] == 3
 
 
 @pytest.mark.parametrize("args, message", [
-    (["data=x.json", "output=o"], "give checkpoint=DIR"),
-    (["predictions=p.jsonl", "output=o"], "needs data=FILE and output=DIR"),
-    (["predictions=nope.jsonl", f"data={SEEDS}", "output=o"], "nope.jsonl"),
+    (["--data=x.json", "--output=o"], "evaluate needs --checkpoint DIR or --predictions FILE"),
+    (["--predictions=nope.jsonl", f"--data={SEEDS}", "--output=o"], "nope.jsonl: cannot read"),
 ])
 def test_evaluate_errors_are_one_line(args, message, tmp_path, capsys, monkeypatch):
     monkeypatch.chdir(tmp_path)
     assert main(["evaluate", *args]) != 0
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and message in err[0]
+
+
+def test_evaluate_without_required_flags_is_argparse_usage(capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["evaluate", "--predictions=p.jsonl"])
+    assert exc.value.code == 2 and "the following arguments are required: --data, --output" in capsys.readouterr().err

@@ -1,5 +1,6 @@
 """The annotation loop against a real Label Studio server on 127.0.0.1 (installed in its own venv)."""
 
+import json
 from pathlib import Path
 
 import pytest
@@ -41,20 +42,20 @@ def client(server):
 
 
 def test_setup_is_idempotent(env, capsys):
-    code, out, _ = run(capsys, "setup", "project=conflict")
+    code, out, _ = run(capsys, "setup", "--project=conflict")
     assert code == 0 and "created project 'conflict'" in out
-    code, out, _ = run(capsys, "setup", "project=conflict")
+    code, out, _ = run(capsys, "setup", "--project=conflict")
     assert code == 0 and "is up to date; nothing changed" in out
 
 
 def test_push_pull_and_train_on_what_came_back(env, capsys, tiny_checkpoints, tmp_path):
-    ner, event_types = tiny_checkpoints
+    ner, _ = tiny_checkpoints
     outputs = []
-    code, out, err = run(capsys, "push", "project=conflict", f"input={ROOT / 'data' / 'raw'}", f"checkpoint={ner}",
-                         f"classifier={event_types}", "precision=fp32")
+    code, out, err = run(capsys, "push", "--project=conflict", f"--input={ROOT / 'data' / 'raw'}", f"--checkpoint={ner}",
+                         "--precision=fp32")
     outputs += [out, err]
     assert code == 0 and "imported 3 task(s) into 'conflict' with predictions, least confident first" in out
-    code, out, err = run(capsys, "push", "project=conflict", f"input={ROOT / 'data' / 'raw'}")
+    code, out, err = run(capsys, "push", "--project=conflict", f"--input={ROOT / 'data' / 'raw'}")
     outputs += [out, err]
     assert code == 0 and "imported 0 task(s)" in out and "skipped 3 already in the project" in out
 
@@ -77,7 +78,7 @@ def test_push_pull_and_train_on_what_came_back(env, capsys, tiny_checkpoints, tm
     ls.annotations.create(id=first.id, result=spans_to_results(gold[first.meta["doc_id"]]), lead_time=12.5)
 
     pulled_dir = tmp_path / "annotated"
-    code, out, err = run(capsys, "pull", "project=conflict", f"output={pulled_dir}")
+    code, out, err = run(capsys, "pull", "--project=conflict", f"--output={pulled_dir}")
     outputs += [out, err]
     assert code == 0, err
     (pulled,) = pulled_dir.glob("conflict-*.json")
@@ -90,21 +91,39 @@ def test_push_pull_and_train_on_what_came_back(env, capsys, tiny_checkpoints, tm
     # A second pull reports what changed.
     second = tasks[1]
     ls.annotations.create(id=second.id, result=spans_to_results(gold[second.meta["doc_id"]]))
-    code, out, _ = run(capsys, "pull", "project=conflict", f"output={pulled_dir}")
+    code, out, _ = run(capsys, "pull", "--project=conflict", f"--output={pulled_dir}")
     assert code == 0 and "1 new task(s)" in out
 
     # Train two steps on the pulled annotations.
     from train.run import train
 
     with initialize_config_dir(config_dir=str(ROOT / "configs"), version_base="1.3"):
-        cfg = compose("train", overrides=["model=tiny", "trainer.max_steps=2", "trainer.report_to=[]",
-                                          "trainer.progress_bar=false", f"data.train=[{pulled}]", "data.test=[]",
+        cfg = compose("train", overrides=["model=tiny", "trainer.args.max_steps=2", "trainer.args.report_to=[]",
+                                          "trainer.args.disable_tqdm=true", f"data.train=[{pulled}]", "data.dev=[]", "data.test=[]",
                                           "publish=false", f"paths.log_dir={tmp_path / 'out'}"])
     metrics = train(cfg, run_dir=tmp_path / "run")
     assert metrics["training"]["steps"] == 2 and metrics["split"]["train"] == 1
 
     for text in outputs + [pulled.read_text()] + [p.read_text(errors="replace") for p in (tmp_path / "run").rglob("*.yaml")]:
         assert env.token not in text, "the API key must never be printed or written"
+
+
+def test_a_prediction_accepted_unchanged_passes_pull(env, capsys, tmp_path):
+    """What an annotator does who agrees with the model: submit the pre-annotation as it is."""
+    ls = client(env)
+    project = next(p for p in ls.projects.list() if p.title == "conflict")
+    task = sorted(ls.tasks.list(project=project.id, fields="all"), key=lambda t: t.id)[1]
+    prediction = task.predictions[0]
+    result = prediction["result"] if isinstance(prediction, dict) else prediction.result
+    choices = [r for r in result if r["type"] == "choices"]
+    triggers = {label for r in result if r["type"] == "labels" for label in r["value"]["labels"]} & {
+        "BATTLE", "TERRITORY", "AIRSTRIKE", "EXPLOSION", "CIVILIAN_HARM", "DISPLACEMENT"}
+    assert choices and set(choices[0]["value"]["choices"]) == (triggers or {"NONE"}), \
+        "the pre-ticked event types are the predicted trigger labels"
+    ls.annotations.create(id=task.id, result=result)
+    code, out, err = run(capsys, "pull", "--project=conflict", f"--output={tmp_path / 'p'}")
+    assert code == 0, err
+    assert "wrote 2 annotated task(s)" in out
 
 
 def test_invalid_annotation_is_not_written(env, capsys, tmp_path):
@@ -118,19 +137,27 @@ def test_invalid_annotation_is_not_written(env, capsys, tmp_path):
             "value": {"start": 3, "end": 12, "text": text[3:12], "labels": ["LOCATION"]}}]
     ls.annotations.create(id=task.id, result=bad)
     out_dir = tmp_path / "annotated"
-    code, out, err = run(capsys, "pull", "project=conflict", f"output={out_dir}")
+    code, out, err = run(capsys, "pull", "--project=conflict", f"--output={out_dir}")
     assert code == 1
     assert err.startswith("error: ") and "problem(s) in the export of 'conflict'; nothing written" in err
-    assert "overlaps span 0-8 ACTOR" in err
+    # Both ids: the document's, and the task id the Label Studio UI shows.
+    assert f"(Label Studio task {task.id})" in err and "overlaps span 0-8 ACTOR" in err
+    assert "--partial" in err
     assert not out_dir.exists()
+    code, out, err = run(capsys, "pull", "--project=conflict", f"--output={out_dir}", "--partial")
+    assert code == 0, err
+    assert "wrote 2 annotated task(s)" in out and "left out 1 task(s) with problems" in out
+    assert f"(Label Studio task {task.id})" in out
+    (written,) = out_dir.glob("conflict-*.json")
+    assert len(json.loads(written.read_text())) == 2
 
 
 def test_errors_are_one_line_and_keep_the_key_secret(env, capsys, monkeypatch):
-    code, _, err = run(capsys, "pull", "project=nope")
+    code, _, err = run(capsys, "pull", "--project=nope")
     assert code == 1 and err.strip() == (f"error: no project named 'nope' at {env.url}; run "
-                                          "`python -m sitrep studio setup project=nope`")
+                                          "`python -m sitrep studio setup --project nope`")
     monkeypatch.setenv("LABEL_STUDIO_API_KEY", "0123456789abcdef0123456789abcdef01234567")
-    code, _, err = run(capsys, "setup", "project=conflict")
+    code, _, err = run(capsys, "setup", "--project=conflict")
     assert code == 1 and len(err.strip().splitlines()) == 1
     assert "refused the API key (401 Unauthorized)" in err and "0123456789abcdef" not in err
     monkeypatch.delenv("LABEL_STUDIO_API_KEY")
@@ -141,7 +168,7 @@ def test_errors_are_one_line_and_keep_the_key_secret(env, capsys, monkeypatch):
 def test_server_stopped_midway_is_a_one_line_error(env, capsys):
     """Runs last in this module: it stops the server."""
     env.stop()
-    code, out, err = run(capsys, "pull", "project=conflict")
+    code, out, err = run(capsys, "pull", "--project=conflict")
     assert code == 1 and out == ""
     assert err.strip() == f"error: cannot reach Label Studio at {env.url} (is it running? check LABEL_STUDIO_URL)"
     assert env.token not in err

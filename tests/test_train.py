@@ -12,11 +12,11 @@ from omegaconf import open_dict
 
 from sitrep.checkpoint import CheckpointError, check_checkpoint, publish
 from train.run import train
-from train.splits import cv_splits, load_split
+from train.splits import SplitError, cv_splits, load_split, read_split_file
 
 ROOT = Path(__file__).resolve().parent.parent
-FAST = ["model=tiny", "trainer.max_steps=3", "trainer.batch_size=8", "trainer.report_to=[]",
-        "trainer.progress_bar=false", "trainer.logging_steps=1"]
+FAST = ["model=tiny", "trainer.args.max_steps=3", "trainer.args.per_device_train_batch_size=8", "trainer.args.report_to=[]",
+        "trainer.args.disable_tqdm=true", "trainer.args.logging_steps=1"]
 
 
 def make_cfg(tmp_path, *overrides):
@@ -31,42 +31,53 @@ def make_cfg(tmp_path, *overrides):
     [
         ("task=event_types", "task.name", "event_types"),
         ("seed=7", "seed", 7),
-        ("trainer.max_steps=5", "trainer.max_steps", 5),
-        ("trainer.epochs=2", "trainer.epochs", 2),
+        ("trainer.args.max_steps=5", "trainer.args.max_steps", 5),
+        ("trainer.args.num_train_epochs=2", "trainer.args.num_train_epochs", 2),
+        ("data.mix=real", "data.train", ["real:train"]),
+        ("data.mix=authored", "data.train", ["authored"]),
+        ("task.article_head.enabled=false", "task.article_head.enabled", False),
         ("data.cv_folds=3", "data.cv_folds", 3),
         ("experiment=smoke", "model._target_", "train.backbones.tiny_bert"),
         ("model=minilm", "model._target_", "train.backbones.packaged_minilm"),
         ("model=conflibert", "model.name", "snowood1/ConfliBERT-scr-cased"),
         ("model=bert-base-cased", "model.name", "bert-base-cased"),
-        ("trainer=gpu", "trainer.use_cpu", False),
+        ("trainer=gpu", "trainer.args.use_cpu", False),
         ("data.augment.rate=0.3", "data.augment.rate", 0.3),
-        ("hparams_search=lr_seed", "publish", False),
+        ("hparams_search=optuna", "seeds", [1, 2, 3]),
+        ("hparams_search=optuna", "evaluate_test", False),
     ],
 )
 def test_overrides_compose(tmp_path, override, key, expected):
     from omegaconf import OmegaConf
 
     cfg = make_cfg(tmp_path, override)
-    assert OmegaConf.select(cfg, key) == expected
+    value = OmegaConf.select(cfg, key)
+    assert (OmegaConf.to_container(value) if OmegaConf.is_config(value) else value) == expected
 
 
 def test_ner_trains_saves_a_standard_checkpoint_and_publishes(tmp_path):
     from transformers import AutoModelForTokenClassification
 
-    from infer.tagger import SpanTagger
+    from sitrep.runtime.tagger import SpanTagger
 
     cfg = make_cfg(tmp_path)
     metrics = train(cfg, run_dir=tmp_path / "run")
     ckpt = tmp_path / "run" / "checkpoint"
     for name in ("model.safetensors", "config.json", "tokenizer.json", "label_scheme.json", "metrics.json",
-                 "config.yaml", "README.md"):
+                 "config.yaml", "README.md", "article_head.safetensors", "article_head.json", "event_types.json"):
         assert (ckpt / name).is_file(), name
     assert metrics["windowing"]["lost_spans"] == 0
     assert set(metrics["test"]["per_label"]) == {"ACTOR", "LOCATION", "CASUALTY", "BATTLE", "TERRITORY", "AIRSTRIKE",
                                                  "EXPLOSION", "CIVILIAN_HARM", "DISPLACEMENT"}
     assert metrics["test"]["scheme"].startswith("seqeval strict")
-    assert metrics["test"]["by_provenance"].keys() == {"real", "authored"}
-    assert metrics["split"] == {"name": "main", "train": 46, "dev": 8, "test": 13}
+    assert metrics["test"]["overlap"]["scheme"].startswith("overlap")
+    assert metrics["test"]["by_group"].keys() == {"real", "real/short", "real/full"}
+    assert metrics["test"]["by_group"]["real/short"]["articles"] == 43
+    # authored + real train, the real split file's dev and test (with the three seeds).
+    assert metrics["split"] == {"name": "main", "train": 213, "dev": 57, "test": 82, "train_real": 149}
+    assert set(metrics["event_type_rules"]) == {"triggers", "head", "combined"}
+    decision = json.loads((ckpt / "event_types.json").read_text())
+    assert decision["rule"] == metrics["event_type_rule"] and decision["tuned_on"] == "dev (57 articles)"
     assert metrics["training"]["steps"] == 3
     assert "Scores: test" in (ckpt / "README.md").read_text()
     assert "max_steps: 3" in (ckpt / "config.yaml").read_text()
@@ -83,7 +94,7 @@ def test_ner_trains_saves_a_standard_checkpoint_and_publishes(tmp_path):
 
 
 def test_event_types_tunes_thresholds_and_reloads(tmp_path):
-    from infer.tagger import EventTypeClassifier
+    from sitrep.runtime.classifier import EventTypeClassifier
 
     cfg = make_cfg(tmp_path, "task=event_types")
     metrics = train(cfg, run_dir=tmp_path / "run")
@@ -101,35 +112,55 @@ def test_event_types_tunes_thresholds_and_reloads(tmp_path):
 
 
 def test_cross_validation_reports_mean_and_sd_and_publishes_nothing(tmp_path):
-    cfg = make_cfg(tmp_path, "data.cv_folds=2", "trainer.max_steps=2")
+    cfg = make_cfg(tmp_path, "data.cv_folds=2", "trainer.args.max_steps=2")
     metrics = train(cfg, run_dir=tmp_path / "run")
     assert metrics["cv_folds"] == 2 and len(metrics["folds"]) == 2
     assert metrics["cv"]["dev_micro_f1"]["n"] == 2 and "sd" in metrics["cv"]["test_micro_f1"]
-    assert {f["split"]["dev"] for f in metrics["folds"]} == {27}
+    assert {f["split"]["dev"] for f in metrics["folds"]} == {135}  # (213 train + 57 dev) / 2
     assert not (tmp_path / "models").exists()
 
 
-def test_splits_are_by_article_seeded_and_disjoint(tmp_path):
+def test_splits_follow_the_split_file_and_are_disjoint(tmp_path):
     cfg = make_cfg(tmp_path)
-    a, b = load_split(cfg.data, 1), load_split(cfg.data, 1)
-    assert [d.id for d in a.dev] == [d.id for d in b.dev]
-    assert [d.id for d in load_split(cfg.data, 2).dev] != [d.id for d in a.dev]
-    assert not {d.id for d in a.train} & {d.id for d in a.dev}
-    assert {d.meta["provenance"] for d in a.test} == {"real", "authored"}
-    assert not {d.id for d in a.test} & {d.id for d in a.train + a.dev}
+    a, b = load_split(cfg.data, 1), load_split(cfg.data, 2)
+    part_of = read_split_file(ROOT / "data" / "splits" / "real.yaml")
+    # The real split is a file, not a seed: dev and test do not move with the seed.
+    assert [d.id for d in a.dev] == [d.id for d in b.dev] and [d.id for d in a.test] == [d.id for d in b.test]
+    assert all(part_of[d.id] == "dev" for d in a.dev) and all(part_of[d.id] == "test" for d in a.test)
+    assert all(part_of.get(d.id, "train") == "train" for d in a.train)
+    assert {d.meta["provenance"] for d in a.test} == {"real"} and {"000_80c29b2f575664a9"} <= {d.id for d in a.test}
+    assert not {d.id for d in a.train} & {d.id for d in a.dev + a.test}
     with open_dict(cfg):
-        cfg.data.train_limit = 5
+        cfg.data.limit.real = 25
     limited = load_split(cfg.data, 1)
-    assert [d.id for d in limited.train] == [d.id for d in a.train[:5]] and limited.test == a.test
+    assert sum(d.meta["provenance"] == "real" for d in limited.train) == 25 and limited.test == a.test
     folds = cv_splits(a, 4, seed=1)
     dev_ids = [d.id for f in folds for d in f.dev]
     assert sorted(dev_ids) == sorted(d.id for d in a.train + a.dev)
 
 
-def test_scheme_mismatch_is_a_clear_error(tmp_path):
-    from infer.tagger import SpanTagger
+def test_a_document_in_two_parts_of_the_split_file_is_refused(tmp_path):
+    split = (ROOT / "data" / "splits" / "real.yaml").read_text()
+    doubled = tmp_path / "real.yaml"
+    doubled.write_text(split.replace("dev:  #", "dev:  #\n  - 000_80c29b2f575664a9\n  #", 1))
+    with pytest.raises(SplitError, match="document 000_80c29b2f575664a9 is in both dev and test"):
+        read_split_file(doubled)
+    cfg = make_cfg(tmp_path, f"data.split_file={doubled}")
+    with pytest.raises(SplitError, match="in both dev and test"):
+        load_split(cfg.data, 1)
 
-    cfg = make_cfg(tmp_path, "trainer.max_steps=1", "publish=false")
+
+def test_an_entry_cannot_move_a_document_out_of_its_part(tmp_path):
+    cfg = make_cfg(tmp_path, "data.train=[authored,seeds]")  # the seeds are test documents
+    with pytest.raises(SplitError, match=r"puts 3 document\(s\) into train, but the split file has them elsewhere "
+                                         r"\(e.g. 000_80c29b2f575664a9 is in test\)"):
+        load_split(cfg.data, 1)
+
+
+def test_scheme_mismatch_is_a_clear_error(tmp_path):
+    from sitrep.runtime.tagger import SpanTagger
+
+    cfg = make_cfg(tmp_path, "trainer.args.max_steps=1", "publish=false")
     train(cfg, run_dir=tmp_path / "run")
     ckpt = tmp_path / "run" / "checkpoint"
     scheme = json.loads((ckpt / "label_scheme.json").read_text())
@@ -176,7 +207,7 @@ def test_multirun_sweep_writes_a_summary_and_hydra_dirs(tmp_path):
     """The real command line: a 2-run sweep over seeds ends with a mean ± sd table in the sweep dir."""
     sweep = tmp_path / "sweep"
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "SITREP_ROOT": str(ROOT)}
-    cmd = [sys.executable, "-m", "train", "-m", *FAST, "trainer.max_steps=2", "seed=1,2",
+    cmd = [sys.executable, "-m", "train", "-m", *FAST, "trainer.args.max_steps=2", "seed=1,2",
            f"paths.models_dir={tmp_path}/models", f"hydra.sweep.dir={sweep}"]
     proc = subprocess.run(cmd, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stderr[-3000:]
@@ -184,7 +215,7 @@ def test_multirun_sweep_writes_a_summary_and_hydra_dirs(tmp_path):
     (row,) = summary["settings"]
     assert row["runs"] == 2 and len(row["test"]["values"]) == 2
     table = (sweep / "summary.md").read_text()
-    assert "| setting | runs | dev micro F1 | test micro F1 |" in table and " ± " in table
+    assert "| setting | runs | dev strict | test strict | test overlap |" in table and " ± " in table
     for job in ("0", "1"):
         assert (sweep / job / ".hydra" / "config.yaml").is_file()
         assert (sweep / job / "checkpoint" / "config.yaml").is_file()
@@ -201,15 +232,17 @@ def test_sweep_summary_table_and_learning_curve(tmp_path):
         (d / ".hydra" / "overrides.yaml").write_text(f"- data.train_limit={limit}\n- seed={seed}\n")
         f1 = lambda v: {"micro": {"f1": v}}
         (d / "metrics.json").write_text(json.dumps({
-            "split": {"train": limit}, "dev": f1(real), "test": {**f1((real + authored) / 2),
-            "by_provenance": {"real": f1(real), "authored": f1(authored)}}}))
+            "split": {"train": limit}, "dev": f1(real), "test": {**f1((real + authored) / 2), "overlap": f1(authored),
+            "by_group": {"real/short": f1(real)}, "per_label": {"ACTOR": {"f1": real}}}}))
     summary = write_summary(tmp_path, plot_x="split.train")
     rows = summary["settings"]
     assert [r["setting"] for r in rows] == ["data.train_limit=5", "data.train_limit=40"]
-    assert rows[0]["test_real"]["mean"] == pytest.approx(0.3) and rows[0]["test_real"]["sd"] == pytest.approx(0.1414, abs=1e-4)
+    assert rows[0]["test_short"]["mean"] == pytest.approx(0.3) and rows[0]["test_short"]["sd"] == pytest.approx(0.1414, abs=1e-4)
+    assert rows[0]["test_per_label"]["ACTOR"]["mean"] == pytest.approx(0.3)
     assert rows[1]["x"] == 40
     table = format_summary(summary)
-    assert "| data.train_limit=40 | 40 | 2 | 0.700 ± 0.141 | 0.750 ± 0.141 | 0.700 ± 0.141 | 0.800 ± 0.141 |" in table
+    assert "| setting | split.train | runs | dev strict | test strict | test overlap | test short, strict | reports |" in table
+    assert "| data.train_limit=40 | 40 | 2 | 0.700 ± 0.141 | 0.750 ± 0.141 | 0.800 ± 0.141 | 0.700 ± 0.141 |" in table
     assert (tmp_path / "learning_curve.png").stat().st_size > 5000
 
 
@@ -217,11 +250,10 @@ def test_event_type_windows_are_labelled_by_the_triggers_they_hold(tmp_path, tin
     from sitrep.document import Document, Span
     from train.tasks import EventTypesTask
 
-    cfg = make_cfg(tmp_path, "task=event_types", "data.max_length=24", "data.stride=4")
     text = "Rebels clashed with troops. " + "The market reopened on Monday. " * 12 + "Families fled."
     spans = [Span(7, 14, "BATTLE"), Span(len(text) - 5, len(text) - 1, "DISPLACEMENT")]
     doc = Document("d", text, spans, ["BATTLE", "DISPLACEMENT"])
-    data = EventTypesTask(cfg.task, cfg.data).windows([doc], tiny_tokenizer)
+    data = EventTypesTask(max_length=24, stride=4).windows([doc], tiny_tokenizer)
     targets = [row["labels"] for row in data.rows]
     assert len(targets) > 3 and data.lost_spans == []
     assert targets[0] == [1.0, 0, 0, 0, 0, 0]

@@ -1,53 +1,124 @@
-"""The files a tagging run writes into its output folder.
+"""The files a tagging run writes into its output folder, and how a run never destroys an earlier one.
 
-``predictions.jsonl`` is the record of truth: appended per batch with flush and
-fsync, so a killed run loses at most the batch in flight, and a resumed run
-knows what is done. ``events.csv``, ``labelstudio.json`` and ``summary.json``
-are derived from it at the end, streamed, and swapped in atomically.
+A run appends its records to ``.predictions.jsonl.partial`` (flush and fsync per
+chunk, so a killed run loses at most the chunk in flight) beside a
+``.run.json`` fingerprint of its input and checkpoint. Only when it finishes is
+the partial file renamed over ``predictions.jsonl``; ``events.csv``,
+``labelstudio.json`` and ``summary.json`` are then derived from it and swapped in
+atomically. A run that fails, or is killed, leaves the previous run's outputs as
+they were. ``resume=true`` continues the partial file (or extends a finished
+run) only when the fingerprint matches and every recorded article is the same
+id and text as the input's, in order.
 """
 
 from __future__ import annotations
 
 import csv
+import hashlib
 import json
 import os
-from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Iterable, Iterator
 
+from sitrep.articles import Item
 from sitrep.document import Document, Span
 from sitrep.labelstudio import document_to_prediction_task
 from sitrep.scheme import SCHEME
 
 PREDICTIONS = "predictions.jsonl"
+PARTIAL = ".predictions.jsonl.partial"
+RUN = ".run.json"
 EVENTS = "events.csv"
 LABELSTUDIO = "labelstudio.json"
 SUMMARY = "summary.json"
 EVENT_COLUMNS = ["article_id", "event_type", "trigger", "trigger_start", "trigger_end", "trigger_score",
-                 "sentence", "actors", "locations", "casualties_text", "fatalities_min"]
+                 "sentence", "actors", "locations", "casualties_text", "fatalities"]
+
+
+class ResumeError(ValueError):
+    pass
+
+
+def input_fingerprint(spec: str) -> dict:
+    if spec == "-":
+        return {"input": "-"}
+    path = Path(spec)
+    return {"input": str(path.resolve()) if path.exists() else spec,
+            "input_bytes": path.stat().st_size if path.is_file() else None}
+
+
+def checkpoint_fingerprint(folder: str | Path) -> str:
+    """A hash of what decides a checkpoint's output: its configs, and its weight files' names and sizes."""
+    folder = Path(folder)
+    digest = hashlib.sha256()
+    for p in sorted(folder.glob("*")):
+        if p.suffix in (".json", ".yaml") and p.name != "metrics.json":
+            digest.update(p.name.encode() + p.read_bytes())
+        elif p.suffix == ".safetensors":
+            digest.update(f"{p.name}:{p.stat().st_size}".encode())
+    return digest.hexdigest()[:16]
+
+
+@dataclass
+class Done:
+    id: str
+    text: str | None
+    error: str | None
 
 
 class PredictionLog:
-    """Appends records to predictions.jsonl durably; knows which records a previous run wrote."""
+    """Appends records to the partial file durably; knows which records a resumed run already wrote."""
 
-    def __init__(self, folder: Path, resume: bool):
+    def __init__(self, folder: Path, resume: bool, fingerprint: dict):
+        self.folder = folder
         folder.mkdir(parents=True, exist_ok=True)
-        self.path = folder / PREDICTIONS
-        self.done: Counter[str] = Counter()
-        if resume and self.path.exists():
-            self._recover()
-        elif self.path.exists():
-            self.path.unlink()
-        self._fh = open(self.path, "a", encoding="utf-8")
+        self.partial, self.final, self.run_file = folder / PARTIAL, folder / PREDICTIONS, folder / RUN
+        self.fingerprint = fingerprint
+        self.done: list[Done] = []
+        if resume:
+            self._resume()
+        else:
+            self.partial.unlink(missing_ok=True)
+        _write_json(self.run_file, {**fingerprint, "finished": False})
+        self._fh = open(self.partial, "a", encoding="utf-8")
 
-    def _recover(self) -> None:
-        """Drop a trailing half-written line (a kill mid-write) and count the records per id."""
-        data = self.path.read_bytes()
+    def _resume(self) -> None:
+        source = self.partial if self.partial.exists() else self.final if self.final.exists() else None
+        if source is None:
+            return
+        saved = _read_json(self.run_file)
+        for key in ("input", "input_bytes", "checkpoint"):
+            if saved.get(key) != self.fingerprint.get(key):
+                raise ResumeError(
+                    f"resume=true: {self.folder} was written for {key} {saved.get(key)!r}, this run has "
+                    f"{self.fingerprint.get(key)!r}; use another output folder, or resume=false to start over")
+        if source is self.final:
+            self.partial.write_bytes(self.final.read_bytes())
+        data = self.partial.read_bytes()
         keep = data.rfind(b"\n") + 1
-        if keep < len(data):
-            with open(self.path, "r+b") as fh:
+        if keep < len(data):  # a kill mid-write: drop the half line
+            with open(self.partial, "r+b") as fh:
                 fh.truncate(keep)
         for line in data[:keep].splitlines():
-            self.done[json.loads(line)["id"]] += 1
+            record = json.loads(line)
+            self.done.append(Done(record["id"], record.get("text"), record.get("error")))
+
+    def skip_done(self, items: Iterable[Item]) -> Iterator[Item]:
+        """Items the resumed run has not recorded; each recorded one must be the input's, in order."""
+        it = iter(items)
+        for k, done in enumerate(self.done):
+            item = next(it, None)
+            if item is None:
+                raise ResumeError(f"resume=true: {self.folder} holds {len(self.done)} records but the input has only {k}; "
+                                  "use another output folder, or resume=false")
+            same = item.id == done.id and (item.text == done.text if done.error is None else item.error == done.error)
+            if not same:
+                raise ResumeError(
+                    f"resume=true: record {k + 1} in {self.folder} is article {done.id!r}, but the input's article "
+                    f"{k + 1} is {item.id!r}" + (" with another text" if item.id == done.id else "")
+                    + "; the output was written from other input. Use another output folder, or resume=false")
+        yield from it
 
     def append(self, records: list[dict]) -> None:
         if not records:
@@ -58,6 +129,25 @@ class PredictionLog:
 
     def close(self) -> None:
         self._fh.close()
+
+    def finish(self) -> None:
+        """The run is complete: its records become predictions.jsonl in one rename."""
+        self.close()
+        self.partial.replace(self.final)
+        _write_json(self.run_file, {**self.fingerprint, "finished": True})
+
+
+def _read_json(path: Path) -> dict:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError):
+        return {}
+
+
+def _write_json(path: Path, payload: dict) -> None:
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(json.dumps(payload, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    tmp.replace(path)
 
 
 def iter_records(folder: Path):
@@ -115,6 +205,4 @@ def write_labelstudio(folder: Path, model_version: str) -> int:
 
 
 def write_json_atomic(path: Path, payload: dict) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(json.dumps(payload, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    tmp.replace(path)
+    _write_json(path, payload)

@@ -1,71 +1,29 @@
-"""One tagging run: read articles -> tag in chunks -> append records -> derive the other outputs."""
+"""One tagging run, top to bottom.
+
+settings checked -> input opened -> checkpoint loaded (still nothing written)
+-> chunks tagged by the engine and appended to the partial file -> the partial
+file becomes predictions.jsonl -> events.csv, labelstudio.json, summary.json
+derived from it. A run that stops early (an error, Ctrl-C, a kill) leaves the
+earlier outputs untouched and can be finished with ``resume=true``.
+"""
 
 from __future__ import annotations
 
 import itertools
 import logging
 import time
-from collections import Counter
 from pathlib import Path
 from typing import Iterable, Iterator
 
-import torch
-from omegaconf import DictConfig
+from hydra.utils import instantiate
+from omegaconf import DictConfig, OmegaConf
 
-from infer.inputs import Item, read_items
-from infer.outputs import PredictionLog, iter_records, write_events_csv, write_json_atomic, write_labelstudio, SUMMARY
-from infer.tagger import EventTypeClassifier, SpanTagger
-from sitrep.events import event_records, event_types_from_triggers, span_record
-from sitrep.scheme import SCHEME
+from infer.outputs import (SUMMARY, PredictionLog, checkpoint_fingerprint, input_fingerprint, iter_records,
+                           write_events_csv, write_json_atomic, write_labelstudio)
+from infer.settings import check_paths, check_settings
+from sitrep.articles import InputError, Item, read_items
 
 log = logging.getLogger("infer")
-
-
-class ArticleTagger:
-    """Checkpoints loaded once; turns items into prediction records. Knows nothing of files or engines."""
-
-    def __init__(self, cfg: DictConfig):
-        if cfg.num_threads:
-            torch.set_num_threads(int(cfg.num_threads))
-        # max_length/stride left null mean: as each checkpoint was trained.
-        common = dict(batch_size=cfg.batch_size, precision=cfg.precision, device=cfg.device,
-                      max_length=cfg.max_length, stride=cfg.stride)
-        self.tagger = SpanTagger.load(cfg.checkpoint, SCHEME, **common)
-        self.classifier = None
-        if cfg.classifier and Path(cfg.classifier).exists():
-            self.classifier = EventTypeClassifier.load(cfg.classifier, SCHEME, **common)
-        elif cfg.classifier:
-            log.warning("no classifier at %s: event types come from the triggers found", cfg.classifier)
-        self.model_version = model_version(cfg)
-        self.precision = self.tagger.runner.precision
-
-    def tag(self, items: list[Item]) -> tuple[list[dict], list[int]]:
-        """Records in item order (error records for bad items), and the tokens each took."""
-        good = [it for it in items if it.error is None]
-        texts = [it.text for it in good]
-        tagged = self.tagger.tag_with_tokens(texts) if good else []
-        types = self.classifier.predict(texts) if self.classifier and good else None
-        out: dict[int, dict] = {}
-        tokens: dict[int, int] = {}
-        for k, (item, (spans, n_tokens)) in enumerate(zip(good, tagged)):
-            tokens[id(item)] = n_tokens
-            record = {
-                "id": item.id,
-                "text": item.text,
-                "spans": [span_record(item.text, s) for s in spans],
-                "event_types": ([{"label": t, "score": s} for t, s in types[k]] if types
-                                else event_types_from_triggers(spans, SCHEME)),
-                "events": event_records(item.text, spans, SCHEME),
-                "score": round(sum(s.score for s in spans) / len(spans), 4) if spans else None,
-                "meta": item.meta,
-            }
-            out[id(item)] = record
-        records = [out.get(id(it)) or {"id": it.id, "error": it.error, "meta": it.meta} for it in items]
-        return records, [tokens.get(id(it), 0) for it in items]
-
-
-def model_version(cfg: DictConfig) -> str:
-    return cfg.model_version or Path(cfg.checkpoint).resolve().name
 
 
 def _chunks(items: Iterable[Item], size: int) -> Iterator[list[Item]]:
@@ -74,74 +32,74 @@ def _chunks(items: Iterable[Item], size: int) -> Iterator[list[Item]]:
         yield chunk
 
 
-def _skip_done(items: Iterable[Item], done: Counter) -> Iterator[Item]:
-    """Items a previous run did not record; counts per id, so repeated ids resume exactly."""
-    seen: Counter[str] = Counter()
-    for item in items:
-        seen[item.id] += 1
-        if seen[item.id] > done[item.id]:
-            yield item
+def _non_empty(items: Iterator[Item], spec: str) -> Iterator[Item]:
+    """The items, or an InputError before anything is written when there are none at all."""
+    first = next(items, None)
+    if first is None:
+        raise InputError(f"input={spec}: holds no articles")
+    yield first
+    yield from items
 
 
-def local_records(cfg: DictConfig, done: Counter) -> tuple[Iterator[tuple[list[dict], list[int]]], str, str]:
-    """The in-process engine: chunks of records in input order, skipping what a previous run recorded."""
-    tagger = ArticleTagger(cfg)
-    items = _skip_done(read_items(cfg.input, cfg.max_chars), done)
-    return (tagger.tag(chunk) for chunk in _chunks(items, cfg.chunk_articles)), tagger.model_version, tagger.precision
+class Interrupted(KeyboardInterrupt):
+    """Ctrl-C during a run: the message says how to finish it."""
 
 
 def run(cfg: DictConfig) -> dict:
-    out = Path(cfg.output)
+    settings = check_settings(cfg)
+    check_paths(settings)
+    out = Path(settings.output)
+    notes: list[str] = []
+    items = _non_empty(read_items(settings.input, settings.max_chars, notes), settings.input)
+    first = next(items)  # the input exists and holds an article: now load the model
+    items = itertools.chain([first], items)
+    engine = instantiate(cfg.engine)
+    engine.start(cfg)
     started = time.perf_counter()
-    predictions = PredictionLog(out, resume=cfg.resume)
-    if cfg.engine == "local":
-        stream, version, precision = local_records(cfg, predictions.done)
-    elif cfg.engine == "ray":
-        if cfg.resume:
-            raise ValueError("resume=true is for engine=local; a Ray run writes its output whole")
-        from infer.ray_engine import ray_records
-
-        stream, version, precision = ray_records(cfg)
-    else:
-        raise ValueError(f"engine must be local or ray, not {cfg.engine!r}")
-    resumed = sum(predictions.done.values())
+    predictions = PredictionLog(out, resume=settings.resume, fingerprint={
+        **input_fingerprint(settings.input), "checkpoint": checkpoint_fingerprint(settings.checkpoint)})
+    resumed = len(predictions.done)
     n_articles = tokens = 0
-    failures = []
     progress = None
-    if cfg.progress_bar:
+    if settings.progress_bar:
         from tqdm import tqdm
 
-        progress = tqdm(unit="article", desc="tagging", smoothing=0.1)
+        progress = tqdm(unit="article", desc="tagging", smoothing=0.1, initial=resumed)
     try:
-        for records, n_tokens in stream:
+        for records, n_tokens in engine.tag(_chunks(predictions.skip_done(items), settings.chunk_articles)):
             predictions.append(records)
             tokens += sum(n_tokens)
             n_articles += len(records)
-            failures += [{"id": r["id"], "error": r["error"]} for r in records if "error" in r]
             if progress is not None:
                 progress.update(len(records))
-    finally:
+    except KeyboardInterrupt:
         predictions.close()
+        raise Interrupted(f"interrupted after {resumed + n_articles} article(s); the earlier outputs in {out}/ are "
+                          "untouched. Finish this run with the same command and resume=true") from None
+    finally:
+        engine.close()
         if progress is not None:
             progress.close()
+    predictions.finish()
     seconds = time.perf_counter() - started
-    # Failures of the run that was resumed count too: the outputs hold them.
-    all_failures = [{"id": r["id"], "error": r["error"]} for r in iter_records(out) if "error" in r] if resumed else failures
+    failures = [{"id": r["id"], "error": r["error"]} for r in iter_records(out) if "error" in r]
     n_events = write_events_csv(out)
-    n_tasks = write_labelstudio(out, version)
+    n_tasks = write_labelstudio(out, engine.model_version)
+    (out / "config.yaml").write_text(OmegaConf.to_yaml(cfg, resolve=True), encoding="utf-8")
     summary = {
-        "input": str(cfg.input),
+        "input": str(settings.input),
         "output": str(out),
-        "engine": cfg.engine,
-        "checkpoint": str(cfg.checkpoint),
-        "classifier": str(cfg.classifier) if cfg.classifier and Path(cfg.classifier).exists() else None,
-        "model_version": version,
-        "precision": precision,
+        "engine": OmegaConf.select(cfg, "engine._target_"),
+        "checkpoint": str(settings.checkpoint),
+        "classifier": settings.classifier,
+        "model_version": engine.model_version,
+        "precision": engine.precision,
         "articles": n_articles + resumed,
         "articles_this_run": n_articles,
         "resumed_from": resumed,
-        "failures": len(all_failures),
-        "failed": all_failures,
+        "failures": len(failures),
+        "failed": failures,
+        "input_notes": notes,
         "events": n_events,
         "labelstudio_tasks": n_tasks,
         "tokens": tokens,
@@ -162,6 +120,7 @@ def format_summary(summary: dict) -> str:
     ]
     if summary["resumed_from"]:
         lines.append(f"resumed: {summary['resumed_from']} article(s) were already done")
+    lines += [f"note: {n}" for n in summary.get("input_notes", [])]
     for failure in summary["failed"]:
         lines.append(f"failed: {failure['id']}: {failure['error']}")
     return "\n".join(lines)

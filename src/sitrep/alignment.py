@@ -20,6 +20,7 @@ from functools import cached_property
 
 from sitrep.document import Span
 from sitrep.scheme import SCHEME, LabelScheme
+from sitrep.words import tokenize as tokenize_words
 
 IGNORE = -100
 
@@ -45,25 +46,33 @@ class TokenizedText:
 
 
 def tokenize_text(tokenizer, text: str) -> TokenizedText:
-    """Needs a fast tokenizer (``offset_mapping`` and ``word_ids``)."""
+    """Subtokens of ``text`` grouped into the words of :mod:`sitrep.words`.
+
+    Words are the project's, not the tokenizer's: ``U.S.-led`` is one word
+    although a WordPiece tokenizer sees six, so labels sit on whole words and
+    a decoded span can never cut one. A word whose first character shares a
+    subtoken with the word before (a BPE token spanning ``Iraq's``) joins that
+    word. Needs a fast tokenizer (``offset_mapping``).
+    """
     enc = tokenizer(text, add_special_tokens=False, return_offsets_mapping=True, truncation=False, verbose=False)
     if not getattr(enc, "is_fast", False):
         raise TypeError("sitrep needs a fast tokenizer (offset mapping); load it with use_fast=True")
-    word_ids = enc.word_ids()
-    tok = TokenizedText(list(enc["input_ids"]), [tuple(o) for o in enc["offset_mapping"]], [w for w in word_ids])
-    # Renumber words densely; the tokenizer's word ids may skip when a word yields no token.
-    dense: list[int] = []
-    last_raw = None
-    for i, (raw, (s, e)) in enumerate(zip(word_ids, tok.offsets)):
-        if raw != last_raw or not dense:
-            tok.word_chars.append((s, e))
+    offsets = [tuple(o) for o in enc["offset_mapping"]]
+    tok = TokenizedText(list(enc["input_ids"]), offsets, [])
+    words = tokenize_words(text)
+    word_starts = [w.start for w in words]
+    last = None
+    for i, (s, e) in enumerate(offsets):
+        k = bisect_right(word_starts, s) - 1  # the project word this subtoken starts in
+        w_start, w_end = (words[k].start, words[k].end) if k >= 0 else (s, e)
+        if k != last and not (tok.word_chars and tok.word_chars[-1][1] > w_start):
+            tok.word_chars.append((w_start, max(w_end, e)))
             tok.word_first_token.append(i)
-            last_raw = raw
-        else:
-            ws, _ = tok.word_chars[-1]
-            tok.word_chars[-1] = (ws, max(e, tok.word_chars[-1][1]))
-        dense.append(len(tok.word_chars) - 1)
-    tok.word_ids = dense
+        else:  # the same word, or one the previous subtoken already reached into
+            ws, we = tok.word_chars[-1]
+            tok.word_chars[-1] = (ws, max(we, w_end, e))
+        tok.word_ids.append(len(tok.word_chars) - 1)
+        last = k
     return tok
 
 

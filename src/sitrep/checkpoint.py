@@ -41,7 +41,12 @@ def check_checkpoint(path: str | Path, task: str, scheme: LabelScheme = SCHEME) 
     scheme_file = path / SCHEME_FILE
     if not scheme_file.exists():
         raise CheckpointError(f"{path}: no {SCHEME_FILE}; cannot tell which labels this model predicts")
-    saved = json.loads(scheme_file.read_text(encoding="utf-8"))
+    try:
+        saved = json.loads(scheme_file.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise CheckpointError(f"{scheme_file}: corrupt ({str(exc).splitlines()[0]}); restore it from the training run") from None
+    if not isinstance(saved, dict):
+        raise CheckpointError(f"{scheme_file}: corrupt (not a JSON object); restore it from the training run")
     current = scheme.to_dict()
     if saved != current:
         diff = [k for k in current if saved.get(k) != current[k]]
@@ -52,7 +57,10 @@ def check_checkpoint(path: str | Path, task: str, scheme: LabelScheme = SCHEME) 
         )
     task_file = path / TASK_FILE
     if task_file.exists():
-        saved_task = json.loads(task_file.read_text(encoding="utf-8")).get("task")
+        try:
+            saved_task = json.loads(task_file.read_text(encoding="utf-8")).get("task")
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError, AttributeError):
+            raise CheckpointError(f"{task_file}: corrupt; restore it from the training run") from None
         if saved_task != task:
             raise CheckpointError(f"{path}: a {saved_task} checkpoint, but a {task} checkpoint is needed here")
     return path

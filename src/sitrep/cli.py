@@ -11,11 +11,13 @@ import json
 import sys
 from pathlib import Path
 
-from sitrep.consistency import label_disagreements, unmarked_repeats
+from sitrep.consistency import REASONS_FILE, finding_key, label_disagreements, load_accepted, unmarked_repeats
 from sitrep.annotated import MARKUP_SUFFIXES, AnnotationError, expand_paths, load_annotated, load_file
 from sitrep.labelstudio import write_export
-from sitrep.markup import render_markup_document
+from sitrep.markup import markup_file_name, render_markup_document
 from sitrep.scheme import SCHEME
+from sitrep.sources import provenance_problems
+from sitrep.validate import Problem
 from sitrep.stats import corpus_stats, format_stats
 
 
@@ -29,8 +31,17 @@ def cmd_validate(args: argparse.Namespace) -> int:
     if not paths:
         return _fail("no annotated files found in " + " ".join(args.files))
     n_problems = n_docs = 0
+    first_file: dict[str, Path] = {}
     for path in paths:
         loaded = load_file(path, SCHEME)
+        # An id must be unique across every file given, as training requires.
+        for doc in loaded.documents:
+            if doc.id in first_file and first_file[doc.id] != path:
+                loaded.problems.append(Problem(str(path), doc.id, f"duplicate task id: also in {first_file[doc.id]}"))
+            first_file.setdefault(doc.id, path)
+        # Real documents must say where they come from and under which licence (sitrep.sources).
+        loaded.problems += [Problem(str(path), doc.id, message)
+                            for doc in loaded.documents for message in provenance_problems(doc.meta)]
         for note in loaded.notes:
             print(f"note: {note}")
         for problem in loaded.problems:
@@ -41,9 +52,13 @@ def cmd_validate(args: argparse.Namespace) -> int:
     if args.consistency:
         docs = [d for path in paths for d in load_file(path, SCHEME).documents]
         findings = [*(u for d in docs for u in unmarked_repeats(d)), *label_disagreements(docs)]
-        for finding in findings:
+        accepted = load_accepted(args.accepted)
+        new = [f for f in findings if finding_key(f) not in accepted]
+        for finding in new:
             print(f"review: {finding}")
-        verdict += f", {len(findings)} consistency finding(s) to resolve or justify"
+        kept = len(findings) - len(new)
+        verdict += (f", {len(findings)} consistency finding(s): {kept} reviewed and kept (reasons in {args.accepted}), "
+                    f"{len(new)} to resolve or justify")
     print(f"{verdict}: {len(paths)} file(s), {n_docs} task(s)", file=sys.stderr)
     return 1 if n_problems else 0
 
@@ -83,7 +98,7 @@ def cmd_convert(args: argparse.Namespace) -> int:
             return _fail(f"{out}: markup is written as one .txt file per task into a folder")
         out.mkdir(parents=True, exist_ok=True)
         for doc in docs:
-            (out / f"{doc.id}.txt").write_text(render_markup_document(doc), encoding="utf-8")
+            (out / markup_file_name(doc.id)).write_text(render_markup_document(doc), encoding="utf-8")
         print(f"wrote {len(docs)} markup file(s) to {out}/", file=sys.stderr)
     return 0
 
@@ -93,31 +108,21 @@ def cmd_labelconfig(args: argparse.Namespace) -> int:
     return 0
 
 
-def _key_values(pairs: list[str], allowed: set[str]) -> dict[str, str]:
-    out = {}
-    for pair in pairs:
-        key, sep, value = pair.partition("=")
-        if not sep or key not in allowed:
-            raise SystemExit(f"error: expected KEY=VALUE with KEY one of {', '.join(sorted(allowed))}, got {pair!r}")
-        out[key] = value
-    return out
-
-
 def cmd_evaluate(args: argparse.Namespace) -> int:
-    from sitrep.evaluate import EvaluateError, evaluate
     from sitrep.checkpoint import CheckpointError
+    from sitrep.evaluate import EvaluateError, evaluate
+    from sitrep.report_render import summary_text
 
-    opts = _key_values(args.options, {"checkpoint", "classifier", "predictions", "data", "output", "precision"})
-    if "data" not in opts or "output" not in opts:
-        return _fail("evaluate needs data=FILE and output=DIR (and checkpoint=DIR or predictions=FILE)")
+    if not (args.checkpoint or args.classifier or args.predictions):
+        return _fail("evaluate needs --checkpoint DIR or --predictions FILE (see python -m sitrep evaluate --help)")
     try:
-        page = evaluate(opts["data"].split(","), opts["output"], opts.get("checkpoint"), opts.get("classifier"),
-                        opts.get("predictions"), opts.get("precision", "auto"))
+        report_dir = evaluate(args.data, args.output, args.checkpoint, args.classifier, args.predictions,
+                              args.precision).parent
     except (EvaluateError, CheckpointError, AnnotationError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    print(Path(page).with_name("report.md").read_text(encoding="utf-8").split("## Errors per article")[0])
-    print(f"wrote {page.parent}/report.json, report.md, report.html", file=sys.stderr)
+    print(summary_text(report_dir))
+    print(f"wrote {report_dir}/report.json, report.md, report.html", file=sys.stderr)
     return 0
 
 
@@ -134,25 +139,19 @@ def cmd_compare(args: argparse.Namespace) -> int:
 def cmd_studio(args: argparse.Namespace) -> int:
     from sitrep import studio
 
-    allowed = {"setup": {"project"}, "push": {"project", "input", "checkpoint", "classifier", "precision"},
-               "pull": {"project", "output"}}[args.action]
-    opts = _key_values(args.options, allowed)
-    title = opts.get("project", "sitrep")
     try:
         conn = studio.Connection.from_env()
         if args.action == "setup":
-            message = studio.setup(conn, title)
+            message = studio.setup(conn, args.project)
         elif args.action == "push":
-            if "input" not in opts:
-                return _fail("studio push needs input=PATH (.txt file, folder, glob or JSONL)")
-            message = studio.push(conn, title, opts["input"], opts.get("checkpoint"), opts.get("classifier"),
-                                  precision=opts.get("precision", "auto"))
+            message = studio.push(conn, args.project, args.input, args.checkpoint, args.classifier,
+                                  precision=args.precision)
         else:
-            message = studio.pull(conn, title, opts.get("output", "data/annotated"))
+            message = studio.pull(conn, args.project, args.output, partial=args.partial)
     except studio.StudioError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    except FileNotFoundError as exc:
+    except (FileNotFoundError, ValueError) as exc:
         return _fail(str(exc))
     print(message)
     return 0
@@ -171,6 +170,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--consistency", action="store_true",
                    help="also list strings annotated in one place but bare in another of the same article, "
                         "and strings labelled differently across articles (findings, not errors)")
+    p.add_argument("--accepted", default=REASONS_FILE, metavar="FILE",
+                   help=f"findings reviewed and kept, with their reasons; they are not shown again (default {REASONS_FILE})")
     p.set_defaults(func=cmd_validate)
 
     p = sub.add_parser("stats", help="spans per label, articles, tokens and event types of annotated files",
@@ -192,12 +193,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--docs", action="store_true", help="print the Markdown label table instead")
     p.set_defaults(func=cmd_labelconfig)
 
-    p = sub.add_parser("evaluate", help="score predictions against a Label Studio export; write report.json/md/html",
-                       description="python -m sitrep evaluate checkpoint=DIR [classifier=DIR] data=FILE output=DIR, "
-                                   "or predictions=FILE (a predictions.jsonl) in place of the checkpoints. data takes "
-                                   "exports, markup folders, or several of them separated by commas.")
-    p.add_argument("options", nargs="+", metavar="KEY=VALUE",
-                   help="checkpoint, classifier, predictions, data, output, precision (auto|bf16|fp32)")
+    p = sub.add_parser("evaluate", help="score a checkpoint or predictions against gold; write report.json/md/html",
+                       description="Score a checkpoint (run on the gold texts, as `python -m infer` would) or a "
+                                   "predictions.jsonl against gold annotations; write report.json, report.md and "
+                                   "report.html into --output.")
+    p.add_argument("--data", nargs="+", required=True, metavar="PATH",
+                   help="gold: Label Studio exports, markup files or folders of them")
+    p.add_argument("--output", required=True, metavar="DIR", help="folder for the report files")
+    p.add_argument("--checkpoint", metavar="DIR", help="a tagger checkpoint folder (spans and event types)")
+    p.add_argument("--predictions", metavar="FILE", help="a predictions.jsonl from python -m infer, instead of a checkpoint")
+    p.add_argument("--classifier", metavar="DIR", help="deprecated: a separate event-type classifier folder")
+    p.add_argument("--precision", choices=["auto", "bf16", "fp32"], default="auto", help="with --checkpoint (default auto)")
     p.set_defaults(func=cmd_evaluate)
 
     p = sub.add_parser("compare", help="per-label difference of two evaluation reports",
@@ -207,15 +213,31 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", help="folder for compare.md/json (default: beside the second report)")
     p.set_defaults(func=cmd_compare)
 
-    p = sub.add_parser("studio", help="Label Studio loop: setup a project, push articles (with predictions), pull annotations",
-                       description="Talks to LABEL_STUDIO_URL with LABEL_STUDIO_API_KEY. setup [project=NAME]: create or "
-                                   "update the project's labeling config. push input=PATH [checkpoint=DIR] "
-                                   "[classifier=DIR]: import articles, with pre-annotations and least confident first "
-                                   "when a checkpoint is given. pull [output=data/annotated]: export, validate, write "
-                                   "<project>-<UTC time>.json. A task with several annotations uses the latest "
-                                   "updated one that is not cancelled.")
-    p.add_argument("action", choices=["setup", "push", "pull"])
-    p.add_argument("options", nargs="*", metavar="KEY=VALUE", help="project (default sitrep), input, checkpoint, classifier, output")
+    p = sub.add_parser("studio", help="Label Studio loop: set up a project, push articles (with predictions), pull annotations",
+                       description="Talks to LABEL_STUDIO_URL with LABEL_STUDIO_API_KEY (the key is never printed).")
+    studio_sub = p.add_subparsers(dest="action", required=True, metavar="ACTION")
+    q = studio_sub.add_parser("setup", help="create the project, or update its labeling config (idempotent)")
+    q.add_argument("--project", default="sitrep", help="project title (default sitrep)")
+    q = studio_sub.add_parser("push", help="import articles as tasks, with pre-annotations when a checkpoint is given",
+                              description="Import articles (the inputs of python -m infer) as tasks; with --checkpoint, "
+                                          "attach pre-annotations and put the least confident first. Event types are "
+                                          "pre-ticked exactly as the predicted triggers imply, so a task accepted "
+                                          "unchanged passes pull; other types the model sees are in the task data "
+                                          "as suggested_event_types.")
+    q.add_argument("--project", default="sitrep", help="project title (default sitrep)")
+    q.add_argument("--input", required=True, help=".txt file, folder, glob, JSONL or JSON")
+    q.add_argument("--checkpoint", metavar="DIR", help="tagger checkpoint for pre-annotations")
+    q.add_argument("--classifier", metavar="DIR", help="deprecated: a separate event-type classifier folder")
+    q.add_argument("--precision", choices=["auto", "bf16", "fp32"], default="auto")
+    q = studio_sub.add_parser("pull", help="export, validate and save the annotations",
+                              description="Export the project's annotations, validate them like `sitrep validate` and "
+                                          "write them to OUTPUT/<project>-<UTC time>.json. A task with several annotations uses the latest updated one "
+                                          "that is not cancelled.")
+    q.add_argument("--project", default="sitrep", help="project title (default sitrep)")
+    q.add_argument("--output", default="data/pulled", metavar="DIR",
+                   help="folder for pulled exports (default data/pulled, which make data leaves alone)")
+    q.add_argument("--partial", action="store_true",
+                   help="write the tasks that pass and list the others, instead of writing nothing")
     p.set_defaults(func=cmd_studio)
     return parser
 

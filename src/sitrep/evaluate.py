@@ -16,9 +16,21 @@ class EvaluateError(ValueError):
 
 def read_predictions(path: str | Path) -> list[Document]:
     """Documents from a predictions.jsonl written by `python -m infer` (error records are skipped)."""
+    try:
+        return _read_predictions(path)
+    except UnicodeDecodeError as exc:
+        raise EvaluateError(f"{path}: not UTF-8 (byte {exc.start})") from None
+    except OSError as exc:
+        raise EvaluateError(f"{path}: cannot read ({exc.strerror})") from None
+
+
+def _read_predictions(path: str | Path) -> list[Document]:
     docs = []
-    with open(path, encoding="utf-8") as fh:
+    seen: dict[str, int] = {}
+    with open(path, encoding="utf-8-sig") as fh:
         for lineno, line in enumerate(fh, 1):
+            if not line.strip():
+                continue  # a trailing blank line, as infer accepts
             try:
                 record = json.loads(line)
             except json.JSONDecodeError as exc:
@@ -30,19 +42,41 @@ def read_predictions(path: str | Path) -> list[Document]:
                 types = [t["label"] for t in record["event_types"]]
             except (KeyError, TypeError) as exc:
                 raise EvaluateError(f"{path} line {lineno}: not a prediction record (missing {exc})") from None
-            docs.append(Document(str(record["id"]), record.get("text", ""), spans, types, record.get("meta", {})))
+            doc_id = str(record["id"])
+            if doc_id in seen:
+                raise EvaluateError(f"{path} line {lineno}: id {doc_id!r} again (first at line {seen[doc_id]}); "
+                                    "each article must be predicted once")
+            seen[doc_id] = lineno
+            docs.append(Document(doc_id, record.get("text", ""), spans, types, record.get("meta", {})))
     return docs
+
+
+def check_same_texts(gold: list[Document], pred: list[Document], source: str) -> None:
+    """Offsets only mean the same thing on the same text: a prediction must carry its gold article's text."""
+    by_id = {d.id: d for d in gold}
+    for doc in pred:
+        g = by_id.get(doc.id)
+        if g is None or doc.text == g.text:
+            continue
+        i = next((k for k, (a, b) in enumerate(zip(doc.text, g.text)) if a != b), min(len(doc.text), len(g.text)))
+        raise EvaluateError(f"{source}: article {doc.id!r} has another text than the gold one (they differ from "
+                            f"character {i}: {doc.text[i:i + 20]!r} vs {g.text[i:i + 20]!r}); its offsets would be "
+                            "scored against the wrong words")
 
 
 def predict_with_checkpoints(gold: list[Document], checkpoint: str | None, classifier: str | None,
                              precision: str = "auto") -> list[Document]:
-    from infer.tagger import EventTypeClassifier, SpanTagger  # model code only when a checkpoint is asked for
+    """What `python -m infer` would say on the gold texts: the same loader, the same spans and event types."""
+    from sitrep.runtime.pipeline import ConflictModel
 
     texts = [d.text for d in gold]
-    spans = SpanTagger.load(checkpoint, precision=precision).tag(texts) if checkpoint else [[] for _ in gold]
-    types = ([[t for t, _ in ts] for ts in EventTypeClassifier.load(classifier, precision=precision).predict(texts)]
-             if classifier else [[] for _ in gold])
-    return [Document(d.id, d.text, s, t, dict(d.meta)) for d, s, t in zip(gold, spans, types)]
+    if not checkpoint:
+        from sitrep.runtime.classifier import EventTypeClassifier  # a classifier alone: event types only
+
+        types = EventTypeClassifier.load(classifier, precision=precision).predict(texts)
+        return [Document(d.id, d.text, [], [t for t, _ in ts], dict(d.meta)) for d, ts in zip(gold, types)]
+    analyses = ConflictModel.load(checkpoint, classifier, precision=precision).analyse(texts)
+    return [Document(d.id, d.text, a.spans, [t for t, _ in a.event_types], dict(d.meta)) for d, a in zip(gold, analyses)]
 
 
 def evaluate(data: list[str], output: str, checkpoint: str | None = None, classifier: str | None = None,
@@ -60,12 +94,13 @@ def evaluate(data: list[str], output: str, checkpoint: str | None = None, classi
         unknown = sorted({d.id for d in pred} - {d.id for d in gold})
         if len(unknown) == len(pred):
             raise EvaluateError(f"{predictions}: none of its ids are in the gold data (e.g. {unknown[:3]})")
+        check_same_texts(gold, pred, predictions)
         source = predictions
         has_spans, has_types = True, any(d.event_types for d in pred)
     else:
         pred = predict_with_checkpoints(gold, checkpoint, classifier, precision)
         source = " + ".join(p for p in (checkpoint, classifier) if p)
-        has_spans, has_types = bool(checkpoint), bool(classifier)
+        has_spans, has_types = bool(checkpoint), True
     report = build_report(gold, pred, source=source, gold_source=", ".join(data), spans=has_spans,
                           event_types=has_types, scheme=SCHEME)
     return write_report(output, report, gold, pred)

@@ -118,11 +118,16 @@ def parse_markup_document(source: str, name: str = "<markup>", scheme: LabelSche
     body = source[end + 1 + len(FRONT_MATTER) :]
     try:
         meta = yaml.safe_load(header) or {}
+        # The id as written: YAML would turn 007 into 7, 0x1A into 26, 12:30 into 750 and yes into True.
+        raw = yaml.load(header, Loader=yaml.BaseLoader) or {}
     except yaml.YAMLError as exc:
         raise MarkupError(f"{name}: front matter is not valid YAML: {exc}".replace("\n", " ")) from None
-    if not isinstance(meta, dict) or not meta.get("id"):
+    if not isinstance(meta, dict) or not isinstance(raw, dict) or not raw.get("id"):
         raise MarkupError(f"{name}: front matter needs an 'id:'")
-    doc_id = str(meta.pop("id"))
+    if not isinstance(raw["id"], str):
+        raise MarkupError(f"{name}: front matter 'id' must be a single value, not {type(meta['id']).__name__}")
+    meta.pop("id")
+    doc_id = raw["id"]
     try:
         text, spans = parse_markup(body, scheme)
     except MarkupError as exc:
@@ -139,6 +144,24 @@ def _shift_lines(message: str, offset: int) -> str:
 def render_markup_document(doc: Document) -> str:
     header = yaml.safe_dump({"id": doc.id, **doc.meta}, sort_keys=False, allow_unicode=True)
     return FRONT_MATTER + header + FRONT_MATTER + render_markup(doc.text, doc.spans)
+
+
+_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+def markup_file_name(doc_id: str) -> str:
+    """A file name for a task's markup that stays inside its folder whatever the id holds.
+
+    Ids that are already plain names keep them; any other id (``../x``, ``a/b``, spaces, non-ASCII)
+    is cleaned and gets a short hash of the id, so two different ids never share a file. The id
+    itself lives in the front matter, so nothing is lost.
+    """
+    import hashlib
+
+    stem = _UNSAFE.sub("_", doc_id).strip("._")[:120]
+    if stem != doc_id or not stem:
+        stem = f"{stem or 'task'}-{hashlib.sha1(doc_id.encode('utf-8', 'surrogatepass')).hexdigest()[:8]}"
+    return stem + ".txt"
 
 
 def read_markup_file(path: Path, scheme: LabelScheme = SCHEME) -> Document:

@@ -1,24 +1,24 @@
 """Scores of predicted documents against gold ones.
 
 Entity scores are seqeval's strict mode over IOB2 tags. The tags are made
-from character spans over a model-independent word segmentation (runs of word
-characters, and each punctuation mark alone), so predictions from any
-checkpoint, or from a file, are scored the same way.
+from character spans over the project's words (:mod:`sitrep.words`), which do
+not depend on any model, so predictions from any checkpoint, or from a file,
+are scored the same way.
 """
 
 from __future__ import annotations
 
-import re
 import warnings
 
 from sitrep.document import Document, Span
 from sitrep.scheme import SCHEME, LabelScheme
+from sitrep.words import tokenize
 
-_TOKEN = re.compile(r"[^\W_]+|[^\w\s]|_")
+NERVALUATE_MODES = ("strict", "exact", "partial", "ent_type")
 
 
 def word_tokens(text: str) -> list[tuple[int, int]]:
-    return [m.span() for m in _TOKEN.finditer(text)]
+    return [(t.start, t.end) for t in tokenize(text)]
 
 
 def spans_to_tags(tokens: list[tuple[int, int]], spans: list[Span]) -> list[str]:
@@ -75,6 +75,53 @@ def entity_scores(gold: list[Document], pred: list[Document], scheme: LabelSchem
                   "f1": _round(micro["f1-score"]), "support": int(micro["support"])},
         "macro": macro,  # over labels with gold support
         "per_label": per_label,
+    }
+
+
+_EMPTY_ROW = {"precision": 0.0, "recall": 0.0, "f1": 0.0, "correct": 0, "incorrect": 0, "partial": 0, "missed": 0,
+              "spurious": 0, "possible": 0, "actual": 0}
+
+
+def nervaluate_scores(gold: list[Document], pred: list[Document], scheme: LabelScheme = SCHEME) -> dict:
+    """SemEval-2013 schemes via nervaluate: strict, exact, partial and type, per label and overall."""
+    from nervaluate import Evaluator
+
+    pred_by_id = {d.id: d for d in pred}
+    # nervaluate compares inclusive end offsets.
+    as_dicts = lambda spans: [{"label": s.label, "start": s.start, "end": s.end - 1} for s in spans]
+    true = [as_dicts(d.sorted_spans()) for d in gold]
+    guess = [as_dicts(pred_by_id[d.id].sorted_spans()) if d.id in pred_by_id else [] for d in gold]
+    results = Evaluator(true, guess, tags=list(scheme.names), loader="default").evaluate()
+    row = lambda r: {"precision": _round(r.precision), "recall": _round(r.recall), "f1": _round(r.f1),
+                     "correct": r.correct, "incorrect": r.incorrect, "partial": r.partial, "missed": r.missed,
+                     "spurious": r.spurious, "possible": r.possible, "actual": r.actual}
+    out = {}
+    entities = results.get("entities") or {}
+    for mode in NERVALUATE_MODES:
+        # nervaluate leaves out a label that neither side has: it scores zero, with nothing possible.
+        per_label = {label: row(entities[label][mode]) if label in entities else dict(_EMPTY_ROW)
+                     for label in scheme.names}
+        present = [per_label[l] for l in scheme.names if per_label[l]["possible"] > 0]
+        out[mode] = {
+            "micro": row(results["overall"][mode]),
+            "macro": {k: _round(sum(r[k] for r in present) / len(present)) if present else 0.0
+                      for k in ("precision", "recall", "f1")},
+            "per_label": per_label,
+        }
+    return {"scheme": "SemEval-2013 (nervaluate): strict = exact boundaries and type; exact = boundaries only; "
+                      "partial = overlapping boundaries count half; ent_type = type with any overlap",
+            **out}
+
+
+def overlap_scores(gold: list[Document], pred: list[Document], scheme: LabelScheme = SCHEME) -> dict:
+    """Overlap F1: a predicted span counts when it overlaps a gold span of the same label (nervaluate ent_type)."""
+    nv = nervaluate_scores(gold, pred, scheme)["ent_type"]
+    keep = ("precision", "recall", "f1")
+    return {
+        "scheme": "overlap: same label, any character overlap, one to one (nervaluate ent_type)",
+        "micro": {k: nv["micro"][k] for k in keep} | {"support": nv["micro"]["possible"]},
+        "macro": nv["macro"],
+        "per_label": {label: {k: r[k] for k in keep} | {"support": r["possible"]} for label, r in nv["per_label"].items()},
     }
 
 

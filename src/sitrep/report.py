@@ -11,44 +11,15 @@ import time
 
 from sitrep.casualty import casualty_number
 from sitrep.document import Document, Span
-from sitrep.metrics import entity_scores, event_type_scores
+from sitrep.metrics import NERVALUATE_MODES, entity_scores, event_type_scores, nervaluate_scores
 from sitrep.scheme import SCHEME, LabelScheme
 
 MISSED, SPURIOUS = "(missed)", "(spurious)"
-NERVALUATE_MODES = ("strict", "exact", "partial", "ent_type")
 CONTEXT = 40
 
 
 def _round(x: float) -> float:
     return round(float(x), 4)
-
-
-def nervaluate_scores(gold: list[Document], pred: list[Document], scheme: LabelScheme = SCHEME) -> dict:
-    """SemEval-2013 schemes via nervaluate: strict, exact, partial and type, per label and overall."""
-    from nervaluate import Evaluator
-
-    pred_by_id = {d.id: d for d in pred}
-    # nervaluate compares inclusive end offsets.
-    as_dicts = lambda spans: [{"label": s.label, "start": s.start, "end": s.end - 1} for s in spans]
-    true = [as_dicts(d.sorted_spans()) for d in gold]
-    guess = [as_dicts(pred_by_id[d.id].sorted_spans()) if d.id in pred_by_id else [] for d in gold]
-    results = Evaluator(true, guess, tags=list(scheme.names), loader="default").evaluate()
-    row = lambda r: {"precision": _round(r.precision), "recall": _round(r.recall), "f1": _round(r.f1),
-                     "correct": r.correct, "incorrect": r.incorrect, "partial": r.partial, "missed": r.missed,
-                     "spurious": r.spurious, "possible": r.possible, "actual": r.actual}
-    out = {}
-    for mode in NERVALUATE_MODES:
-        per_label = {label: row(results["entities"][label][mode]) for label in scheme.names}
-        present = [per_label[l] for l in scheme.names if per_label[l]["possible"] > 0]
-        out[mode] = {
-            "micro": row(results["overall"][mode]),
-            "macro": {k: _round(sum(r[k] for r in present) / len(present)) if present else 0.0
-                      for k in ("precision", "recall", "f1")},
-            "per_label": per_label,
-        }
-    return {"scheme": "SemEval-2013 (nervaluate): strict = exact boundaries and type; exact = boundaries only; "
-                      "partial = overlapping boundaries count half; ent_type = type with any overlap",
-            **out}
 
 
 def _best_overlap(span: Span, others: list[Span]) -> Span | None:

@@ -10,7 +10,7 @@ import json
 from pathlib import Path
 
 from sitrep.document import Document
-from sitrep.report import NERVALUATE_MODES
+from sitrep.metrics import NERVALUATE_MODES
 
 # ---- plots ----------------------------------------------------------------
 
@@ -92,7 +92,7 @@ def _prf_table(rows: dict, support_key: str = "support") -> list[str]:
     return out
 
 
-def to_markdown(report: dict) -> str:
+def to_markdown(report: dict, errors: bool = True) -> str:
     md = ["# Evaluation report", "",
           f"- gold: `{report['gold']}` ({report['articles']} articles)",
           f"- predictions: `{report['predictions']}`",
@@ -139,7 +139,7 @@ def to_markdown(report: dict) -> str:
     if "learning_curve" in report:
         md += ["## Learning curve", "", "| training articles | seed-test micro F1 |", "|---:|---|"]
         md += [f"| {p['train_articles']} | {p['mean']:.3f} ± {p['sd']:.3f} |" for p in report["learning_curve"]] + [""]
-    if "entities" in report:
+    if "entities" in report and errors:
         md += ["## Errors per article (strict)", ""]
         for a in report["per_article"]:
             md.append(f"### {a['id']}: {len(a['false_negatives'])} missed, {len(a['false_positives'])} spurious")
@@ -284,3 +284,9 @@ def write_report(out_dir: str | Path, report: dict, gold: list[Document], pred: 
     page = out / "report.html"
     page.write_text(to_html(report, gold, pred, images), encoding="utf-8")
     return page
+
+
+def summary_text(report_dir: str | Path) -> str:
+    """The scores of a written report for a terminal: report.md without the per-article error lists."""
+    report = json.loads((Path(report_dir) / "report.json").read_text(encoding="utf-8"))
+    return to_markdown(report, errors=False)

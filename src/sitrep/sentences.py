@@ -30,6 +30,8 @@ ABBREVIATIONS = {
 BULLETS = "•‣◦▪●-*–"
 _END = re.compile(r"[.!?]+[\"'”’)\]]*")
 _WORD_BEFORE = re.compile(r"([A-Za-z][A-Za-z.\-]*)$")
+_BLANK_RUN = re.compile(r"[ \t\r\u00a0\n]*")
+_SPACES = re.compile(r"[ \t\u00a0]+")
 
 
 def _is_abbreviation(text: str, dot: int) -> bool:
@@ -54,27 +56,32 @@ def _next_starts_sentence(text: str, i: int) -> bool:
 def sentence_spans(text: str) -> list[tuple[int, int]]:
     """``[start, end)`` of each sentence, trimmed of surrounding white space; covers every non-space character."""
     cuts: set[int] = set()
-    # Line-based boundaries.
+    # Line-based boundaries. Each line break looks only at the line before it and the text after it up to
+    # the next non-blank character, so the scan is linear in the length of the text.
+    line_start = 0
     for m in re.finditer(r"\n", text):
         nl = m.start()
-        before = text[:nl].rstrip(" \t\r\u00a0")
-        rest = text[nl + 1 :]
-        after = rest.lstrip(" \t\r\u00a0")
-        if not after:
+        before = text[line_start:nl].rstrip(" \t\r\u00a0")
+        line_start = nl + 1
+        gap = _BLANK_RUN.match(text, nl + 1)
+        after_at = gap.end()
+        if after_at >= len(text):
             continue
-        blank = after.startswith("\n") or rest[: len(rest) - len(after)].count("\n") > 0
-        if blank or after[0] in BULLETS or not before or before[-1] in ".!?:\"”'’)" or before.lstrip()[:1] in BULLETS:
+        blank = "\n" in text[nl + 1 : after_at]
+        after_ch = text[after_at]
+        prev_line_end = before[-1] if before else ""
+        if blank or after_ch in BULLETS or not before or prev_line_end in ".!?:\"”'’)" or before.lstrip()[:1] in BULLETS:
             cuts.add(nl)
-        elif len(before.split("\n")[-1]) < 40 and not before.endswith(",") and _next_starts_sentence(after, 0):
+        elif len(before) < 40 and not before.endswith(",") and _next_starts_sentence(text, after_at):
             # A short line with no full stop (a headline, a caption label) stands alone.
             cuts.add(nl)
     # Punctuation-based boundaries.
     for m in _END.finditer(text):
         end = m.end()
-        gap = re.match(r"[ \t\u00a0]+", text[end:])
+        gap = _SPACES.match(text, end)
         if not gap:
             continue
-        nxt = end + gap.end()
+        nxt = gap.end()
         if not _next_starts_sentence(text, nxt):
             continue
         if text[m.start()] == "." and m.end() - m.start() == 1 and _is_abbreviation(text, m.start()):

@@ -91,7 +91,7 @@ def find_project(client, conn: Connection, title: str):
 def require_project(client, conn: Connection, title: str):
     project = find_project(client, conn, title)
     if project is None:
-        raise StudioError(f"no project named {title!r} at {conn.url}; run `python -m sitrep studio setup project={title}`")
+        raise StudioError(f"no project named {title!r} at {conn.url}; run `python -m sitrep studio setup --project {title}`")
     return project
 
 
@@ -127,7 +127,7 @@ def push(conn: Connection, title: str, input_spec: str, checkpoint: str | None =
          classifier: str | None = None, max_chars: int = 2_000_000, precision: str = "auto",
          scheme: LabelScheme = SCHEME) -> str:
     """Import raw articles as tasks; with a checkpoint, attach predictions and put the least confident first."""
-    from infer.inputs import read_items
+    from sitrep.articles import read_items
 
     client = conn.client()
     project = require_project(client, conn, title)
@@ -151,23 +151,27 @@ def push(conn: Connection, title: str, input_spec: str, checkpoint: str | None =
 
 def _with_predictions(tasks: list[dict], checkpoint: str, classifier: str | None, precision: str,
                       scheme: LabelScheme) -> list[dict]:
-    from infer.tagger import EventTypeClassifier, SpanTagger
-    from sitrep.document import Document
-    from sitrep.events import event_types_from_triggers
+    """Pre-annotations an annotator can accept as they are: spans, and as event types exactly the predicted
+    trigger labels (the spec's definition, so an unchanged submission passes `pull`). Types the model sees
+    without a trigger span go into the task data as ``suggested_event_types``, a Data Manager column."""
+    from sitrep.document import Document, event_types_from_spans
+    from sitrep.runtime.pipeline import ConflictModel
 
     texts = [t["data"]["text"] for t in tasks]
-    tagger = SpanTagger.load(checkpoint, scheme, precision=precision)
-    spans = tagger.tag(texts)
-    types = (EventTypeClassifier.load(classifier, scheme, precision=precision).predict(texts) if classifier
-             else [[(t["label"], t["score"]) for t in event_types_from_triggers(s, scheme)] for s in spans])
+    model = ConflictModel.load(checkpoint, classifier, scheme, precision=precision)
     version = Path(checkpoint).resolve().name
     out = []
-    for task, text, s, ts in zip(tasks, texts, spans, types):
-        doc = Document(task["meta"]["doc_id"], text, s, [t for t, _ in ts])
+    for task, text, a in zip(tasks, texts, model.analyse(texts)):
+        doc = Document(task["meta"]["doc_id"], text, a.spans,
+                       event_types_from_spans(a.spans, scheme.trigger_labels, scheme.none_choice))
         # Overall confidence: the least sure span decides what an annotator should look at first.
-        score = min((x.score for x in s), default=1.0)
-        out.append({**task, "predictions": [{"model_version": version, "score": round(float(score), 4),
-                                             "result": spans_to_results(doc, scheme, with_scores=True)}]})
+        score = min((x.score for x in a.spans), default=1.0)
+        data = dict(task["data"])
+        if a.suggested_types:
+            data["suggested_event_types"] = ", ".join(f"{t} ({p:.2f})" for t, p in a.suggested_types)
+        out.append({**task, "data": data,
+                    "predictions": [{"model_version": version, "score": round(float(score), 4),
+                                     "result": spans_to_results(doc, scheme, with_scores=True)}]})
     return out
 
 
@@ -188,22 +192,43 @@ def _per_label(docs) -> Counter:
     return Counter(s.label for d in docs for s in d.spans)
 
 
-def pull(conn: Connection, title: str, out_dir: str | Path, scheme: LabelScheme = SCHEME) -> str:
-    """Export annotations, validate them like `sitrep validate`, write them only when they pass."""
+def pull(conn: Connection, title: str, out_dir: str | Path, scheme: LabelScheme = SCHEME, partial: bool = False) -> str:
+    """Export annotations, validate them like `sitrep validate`, write them only when they pass.
+
+    With ``partial``, the tasks that pass are written and the others are listed; without it, one bad
+    task writes nothing. Problems name the document id and the Label Studio task id the UI shows.
+    """
+    from sitrep.labelstudio import task_doc_id
+
     client = conn.client()
     project = require_project(client, conn, title)
     tasks = _export(client, conn, project.id)
     stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
     out_dir = Path(out_dir)
     target = out_dir / f"{_slug(title)}-{stamp}.json"
-    report = parse_export(tasks, f"{title} export", scheme)
+    source = f"{title} export"
+    report = parse_export(tasks, source, scheme)
     problems = list(report.problems)
     for doc in report.documents:
-        problems += check_document(doc, f"{title} export", scheme)
-    problems += check_unique_ids(report.documents, f"{title} export")
-    if problems:
-        shown = "\n".join(f"error: {p}" for p in problems[:50])
-        raise StudioError(f"{len(problems)} problem(s) in the export of {title!r}; nothing written to {out_dir}/\n{shown}")
+        problems += check_document(doc, source, scheme)
+    problems += check_unique_ids(report.documents, source)
+    ls_ids = {task_doc_id(t, i): t.get("id") for i, t in enumerate(tasks) if isinstance(t, dict)} if isinstance(tasks, list) else {}
+
+    def named(problem) -> str:
+        text = str(problem)
+        if problem.task in ls_ids:
+            text = text.replace(f"task {problem.task}", f"task {problem.task} (Label Studio task {ls_ids[problem.task]})", 1)
+        return f"error: {text}"
+
+    bad_ids = {p.task for p in problems}
+    if problems and (not partial or None in bad_ids):
+        shown = "\n".join(named(p) for p in problems[:50])
+        hint = "" if partial else "; `pull --partial` writes the tasks that pass and lists the rest"
+        raise StudioError(f"{len(problems)} problem(s) in the export of {title!r}; nothing written to {out_dir}/{hint}\n{shown}")
+    skipped_lines = [named(p) for p in problems]
+    if bad_ids:
+        tasks = [t for i, t in enumerate(tasks) if task_doc_id(t, i) not in bad_ids]
+        report.documents = [d for d in report.documents if d.id not in bad_ids]
     previous = sorted(out_dir.glob(f"{_slug(title)}-*.json"), key=lambda p: p.stat().st_mtime)
     before = (parse_export(json.loads(previous[-1].read_text(encoding="utf-8")), str(previous[-1]), scheme).documents
               if previous else None)
@@ -217,6 +242,9 @@ def pull(conn: Connection, title: str, out_dir: str | Path, scheme: LabelScheme 
     tmp.replace(target)
     counts = _per_label(report.documents)
     lines = [f"wrote {len(report.documents)} annotated task(s) to {target}"]
+    if bad_ids:
+        lines.append(f"left out {len(bad_ids)} task(s) with problems (fix them in Label Studio and pull again):")
+        lines += skipped_lines
     lines += [f"note: {n}" for n in report.notes]
     lines.append("spans per label: " + ", ".join(f"{label} {counts.get(label, 0)}" for label in scheme.names))
     if before is not None:

@@ -187,3 +187,19 @@ def span_problems(words: Words, start: int, end: int) -> list[str]:
     if "\n" in covered:
         out.append("crosses a line break; a span never joins two lines")
     return out
+
+
+def snap_spans(text: str, spans: list) -> list:
+    """Predicted spans made whole-word (see :func:`snap_span`); label and score are kept.
+
+    A span that snaps to nothing (punctuation alone) is dropped; one cut at a
+    line break becomes one span per line.
+    """
+    from sitrep.document import Span
+
+    words = Words(text)
+    out = []
+    for span in spans:
+        for start, end in snap_span(words, span.start, span.end):
+            out.append(Span(start, end, span.label, span.score))
+    return out

@@ -1,15 +1,35 @@
-"""`python -m train`: a Hydra app. See configs/train.yaml for every option."""
+"""`python -m train`: a Hydra app. See configs/train.yaml for every option.
+
+Bad data or settings end the run with one ``error:`` line (exit code 2) that names the file, task or
+setting at fault; nothing is published.
+"""
+
+import sys
 
 import hydra
+from hydra.errors import InstantiationException
 from omegaconf import DictConfig
+from omegaconf.errors import OmegaConfBaseException
 
-from train.run import train
+from sitrep.annotated import AnnotationError
+from sitrep.checkpoint import CheckpointError
+from train.run import LostSpansError, train
+from train.splits import SplitError
 
 
 @hydra.main(version_base="1.3", config_path="../../configs", config_name="train")
 def main(cfg: DictConfig) -> float | None:
-    metrics = train(cfg)
-    # Returned for sweepers that optimise a score.
+    try:
+        metrics = train(cfg)
+    except (AnnotationError, SplitError, CheckpointError, LostSpansError, OmegaConfBaseException, OSError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        sys.exit(2)
+    except InstantiationException as exc:  # a bad model, task or TrainingArguments setting
+        print(f"error: {str(exc).strip().splitlines()[-1]}", file=sys.stderr)
+        sys.exit(2)
+    # Returned for sweepers that optimise a score: dev micro F1, the mean over seeds when there are several.
+    if "over_seeds" in metrics:
+        return metrics["over_seeds"].get("dev_micro_f1", {}).get("mean")
     return metrics.get("dev", {}).get("micro", {}).get("f1")
 
 

@@ -15,12 +15,11 @@ from hydra.utils import instantiate
 from omegaconf import DictConfig, OmegaConf
 from transformers import TrainerCallback
 
-from infer.tagger import resolve_precision
 from sitrep.checkpoint import publish, write_scheme
+from sitrep.runtime.windows import resolve_precision
 from sitrep.scheme import SCHEME
 from train.model_card import write_model_card
 from train.splits import Split, cv_splits, load_split
-from train.tasks import TASKS
 
 log = logging.getLogger("train")
 
@@ -55,11 +54,22 @@ def train(cfg: DictConfig, run_dir: str | Path | None = None) -> dict:
     split = load_split(cfg.data, cfg.seed)
     backbone = instantiate(cfg.model)
     tokenizer = backbone.load_tokenizer()
-    task = TASKS[cfg.task.name](cfg.task, cfg.data, SCHEME)
+    task = instantiate(cfg.task, max_length=cfg.data.max_length, stride=cfg.data.stride, _convert_="all")
     log.info("%s on %s: %d train, %d dev, %d test articles", task.name, backbone.name,
              len(split.train), len(split.dev), len(split.test))
 
-    if cfg.data.cv_folds and cfg.data.cv_folds > 1:
+    if cfg.get("seeds"):
+        # One fit per seed on the same split (the hyperparameter search's objective is their mean dev F1).
+        runs = []
+        for seed in cfg.seeds:
+            seeded = cfg.copy()
+            seeded.seed = int(seed)
+            runs.append(fit(seeded, split, backbone, tokenizer, task, run_dir / f"seed{seed}"))
+        if not is_main_process():
+            return {"task": task.name, "seeds": runs}
+        metrics = {"task": task.name, "model": backbone.name, "seeds": list(cfg.seeds),
+                   "over_seeds": summarise_folds(runs), "runs": runs}
+    elif cfg.data.cv_folds and cfg.data.cv_folds > 1:
         folds = [fit(cfg, fold, backbone, tokenizer, task, run_dir / fold.name) for fold in cv_splits(split, cfg.data.cv_folds, cfg.seed)]
         if not is_main_process():
             return {"task": task.name, "folds": folds}
@@ -83,7 +93,7 @@ def train(cfg: DictConfig, run_dir: str | Path | None = None) -> dict:
 
 def fit(cfg: DictConfig, split: Split, backbone, tokenizer, task, out_dir: Path) -> dict:
     """Train on split.train, early-stop on split.dev, score dev and test, save the checkpoint."""
-    from transformers import EarlyStoppingCallback, Trainer, TrainingArguments, set_seed
+    from transformers import EarlyStoppingCallback, Trainer, set_seed
 
     set_seed(cfg.seed)
     train_w = task.windows(_augmented(cfg, split), tokenizer)
@@ -96,33 +106,23 @@ def fit(cfg: DictConfig, split: Split, backbone, tokenizer, task, out_dir: Path)
             f"{len(lost)} gold span(s) lost to windowing, e.g. task {doc_id} span {span.start}-{span.end} "
             f"{span.label}; raise data.max_length or data.stride"
         )
-    model = backbone.load_model(task.model_class, tokenizer, **task.head())
-    precision = resolve_precision(cfg.trainer.bf16, torch.device("cpu" if cfg.trainer.use_cpu else "cuda"))
+    model = task.build_model(backbone, tokenizer)
+    precision = resolve_precision(cfg.trainer.bf16, torch.device("cpu" if cfg.trainer.args.use_cpu else "cuda"))
     has_dev = len(dev_w.rows) > 0
-    args = TrainingArguments(
+    # The config's TrainingArguments node, plus what depends on this run.
+    args = instantiate(
+        cfg.trainer.args,
         output_dir=str(out_dir.parent / f"{out_dir.name}-trainer"),
-        num_train_epochs=cfg.trainer.epochs,
-        max_steps=cfg.trainer.max_steps,
-        learning_rate=cfg.trainer.learning_rate,
-        per_device_train_batch_size=cfg.trainer.batch_size,
-        per_device_eval_batch_size=cfg.trainer.eval_batch_size,
-        weight_decay=cfg.trainer.weight_decay,
-        warmup_steps=cfg.trainer.warmup_ratio,
-        gradient_accumulation_steps=cfg.trainer.gradient_accumulation_steps,
         eval_strategy="epoch" if has_dev else "no",
         save_strategy="epoch" if has_dev else "no",
-        save_total_limit=1,
         load_best_model_at_end=has_dev,
-        metric_for_best_model=cfg.task.metric,
+        metric_for_best_model=task.metric,
         greater_is_better=True,
         bf16=precision == "bf16",
-        use_cpu=cfg.trainer.use_cpu,
         seed=cfg.seed,
-        logging_steps=cfg.trainer.logging_steps,
-        report_to=list(cfg.trainer.report_to),
-        disable_tqdm=not cfg.trainer.progress_bar,
-        dataloader_num_workers=cfg.trainer.dataloader_num_workers,
-        ddp_find_unused_parameters=False,  # every parameter takes part; the extra graph walk costs time
+        label_names=task.label_names,
+        report_to=list(cfg.trainer.args.report_to) or "none",
+        _convert_="all",  # plain lists, not ListConfig, for TrainingArguments
     )
     from datasets import Dataset
 
@@ -149,24 +149,22 @@ def fit(cfg: DictConfig, split: Split, backbone, tokenizer, task, out_dir: Path)
     for stale in Path(args.output_dir).glob("checkpoint-*"):
         shutil.rmtree(stale, ignore_errors=True)
 
-    predictor = task.predictor(model, tokenizer, cfg.trainer.eval_batch_size, precision)
+    predictor = task.predictor(model, tokenizer, cfg.trainer.args.per_device_eval_batch_size, precision)
     tuned = task.tune(predictor, split.dev)
     scores, predicted_test = {}, []
-    for name, docs in (("dev", split.dev), ("test", split.test)):
+    parts = (("dev", split.dev), ("test", split.test if cfg.get("evaluate_test", True) else []))
+    for name, docs in parts:
         if docs:
             predicted = task.predict(predictor, docs)
             if name == "test":
                 predicted_test = predicted
             scores[name] = task.score(docs, predicted)
-            scores[name]["by_provenance"] = {
-                prov: task.score([d for d in docs if d.meta.get("provenance") == prov],
-                                 [p for p in predicted if p.meta.get("provenance") == prov])
-                for prov in sorted({str(d.meta.get("provenance")) for d in docs})
-            }
     metrics = {
         "task": task.name,
         "model": backbone.name,
-        "split": {"name": split.name, "train": len(split.train), "dev": len(split.dev), "test": len(split.test)},
+        "split": {"name": split.name, "train": len(split.train), "dev": len(split.dev), "test": len(split.test),
+                  # Real training articles: the x of the learning curve.
+                  "train_real": sum(d.meta.get("provenance") == "real" for d in split.train)},
         **scores,
         **tuned,
         "windowing": {"max_length": cfg.data.max_length, "stride": cfg.data.stride, "lost_spans": len(lost)},
@@ -185,14 +183,14 @@ def fit(cfg: DictConfig, split: Split, backbone, tokenizer, task, out_dir: Path)
             "processes": int(os.environ.get("WORLD_SIZE", "1")),
         },
     }
-    save_checkpoint(cfg, model, tokenizer, task.name, metrics, split, out_dir)
-    if cfg.report and split.test:
+    save_checkpoint(cfg, model, tokenizer, task, metrics, split, out_dir)
+    if cfg.report and predicted_test:
         from sitrep.report import build_report
         from sitrep.report_render import write_report
 
         report = build_report(split.test, predicted_test, source=f"{out_dir} ({task.name}, test split)",
-                              gold_source=", ".join(map(str, cfg.data.test)) + " + held-out train-file articles",
-                              spans=task.name == "ner", event_types=task.name == "event_types",
+                              gold_source="test split: " + ", ".join(map(str, cfg.data.test)),
+                              spans=task.name == "ner", event_types=True,
                               extras={"windowing": metrics["windowing"]})
         metrics["report"] = str(write_report(out_dir.parent / f"{out_dir.name}-report", report, split.test, predicted_test))
     return metrics
@@ -222,11 +220,10 @@ def _augmented(cfg: DictConfig, split: Split):
     return augment_documents(split.train, cfg.data.augment, cfg.seed)
 
 
-def save_checkpoint(cfg: DictConfig, model, tokenizer, task: str, metrics: dict, split: Split, out_dir: Path) -> None:
+def save_checkpoint(cfg: DictConfig, model, tokenizer, task, metrics: dict, split: Split, out_dir: Path) -> None:
     out_dir.mkdir(parents=True, exist_ok=True)
-    model.save_pretrained(out_dir, safe_serialization=True)
-    tokenizer.save_pretrained(out_dir)
-    write_scheme(out_dir, task, SCHEME)
+    task.save(model, tokenizer, out_dir)
+    write_scheme(out_dir, task.name, SCHEME)
     (out_dir / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n", encoding="utf-8")
     (out_dir / "config.yaml").write_text(OmegaConf.to_yaml(cfg, resolve=True), encoding="utf-8")
     write_model_card(out_dir, cfg, metrics, split)
@@ -253,11 +250,16 @@ def headline(metrics: dict, part: str) -> float | None:
 
 
 def summarise_folds(folds: list[dict]) -> dict:
+    """Mean ± sd over runs (folds or seeds) of the headline scores, and of each group's."""
     out = {}
     for part in ("dev", "test"):
         values = [headline(f, part) for f in folds if headline(f, part) is not None]
         if values:
             out[f"{part}_micro_f1"] = _mean_sd(values)
+        for key in ("overlap", "event_types"):
+            values = [f[part][key]["micro"]["f1"] for f in folds if key in f.get(part, {})]
+            if values:
+                out[f"{part}_{key}_micro_f1"] = _mean_sd(values)
     return out
 
 
@@ -267,12 +269,24 @@ def format_scores(metrics: dict) -> str:
         for key, v in metrics["cv"].items():
             lines.append(f"{metrics['cv_folds']}-fold CV {key}: {v['mean']:.3f} ± {v['sd']:.3f}")
         return "\n".join(lines)
+    if "over_seeds" in metrics:
+        for key, v in metrics["over_seeds"].items():
+            lines.append(f"seeds {list(metrics['seeds'])} {key}: {v['mean']:.3f} ± {v['sd']:.3f}")
+        return "\n".join(lines)
     for part in ("dev", "test"):
         if part not in metrics:
             continue
         m = metrics[part]
         lines.append(f"{part}: micro P {m['micro']['precision']:.3f} R {m['micro']['recall']:.3f} "
-                     f"F1 {m['micro']['f1']:.3f} | macro F1 {m['macro']['f1']:.3f}")
+                     f"F1 {m['micro']['f1']:.3f} | macro F1 {m['macro']['f1']:.3f}"
+                     + (f" | overlap F1 {m['overlap']['micro']['f1']:.3f}" if "overlap" in m else "")
+                     + (f" | event types micro F1 {m['event_types']['micro']['f1']:.3f}" if "event_types" in m else ""))
+        for group, g in m.get("by_group", {}).items():
+            parts = [f"strict {g['micro']['f1']:.3f}" if "per_label" in g else None,
+                     f"overlap {g['overlap']['micro']['f1']:.3f}" if "overlap" in g else None,
+                     f"event types {g['event_types']['micro']['f1']:.3f}" if "event_types" in g
+                     else (f"event types {g['micro']['f1']:.3f}" if "per_type" in g else None)]
+            lines.append(f"  [{group}: {g['articles']} articles] " + ", ".join(p for p in parts if p))
         rows = m.get("per_label") or m.get("per_type") or {}
         for label, r in rows.items():
             lines.append(f"  {label:<14} P {r['precision']:.3f} R {r['recall']:.3f} F1 {r['f1']:.3f}  n={r['support']}")

@@ -14,21 +14,35 @@ from hydra.experimental.callback import Callback
 SEED_KEYS = ("seed",)
 
 
-COLUMNS = {  # column -> how to read it from a job's metrics.json
-    "dev": ("dev",),
-    "test": ("test",),
-    "test_real": ("test", "by_provenance", "real"),
-    "test_authored": ("test", "by_provenance", "authored"),
+COLUMNS = {  # column -> (title, how to read its micro F1 from a job's metrics.json)
+    "dev": ("dev strict", ("dev",)),
+    "test": ("test strict", ("test",)),
+    "test_overlap": ("test overlap", ("test", "overlap")),
+    "test_short": ("test short, strict", ("test", "by_group", "real/short")),
+    "test_full": ("test full, strict", ("test", "by_group", "real/full")),
+    "test_short_overlap": ("test short, overlap", ("test", "by_group", "real/short", "overlap")),
+    "test_full_overlap": ("test full, overlap", ("test", "by_group", "real/full", "overlap")),
+    "test_types": ("test event types", ("test", "event_types")),
 }
+# Per-label test F1 (strict and overlap), kept in summary.json for the README's tables.
+PER_LABEL = {"test_per_label": ("test",), "test_overlap_per_label": ("test", "overlap")}
+
+
+def _node(metrics: dict, path: tuple) -> dict:
+    node = metrics
+    for key in path:
+        node = node.get(key, {}) if isinstance(node, dict) else {}
+    return node
 
 
 def _micro_f1(metrics: dict, column: str) -> float | None:
     if "cv" in metrics:
         v = metrics["cv"].get(f"{column}_micro_f1")
         return v["mean"] if v else None
-    node = metrics
-    for key in COLUMNS[column]:
-        node = node.get(key, {}) if isinstance(node, dict) else {}
+    node = _node(metrics, COLUMNS[column][1])
+    # An event-type classifier's own scores sit at the top of its test block.
+    if column == "test_types" and not node and "per_type" in metrics.get("test", {}):
+        node = metrics["test"]
     return node.get("micro", {}).get("f1")
 
 
@@ -42,7 +56,8 @@ def _select(metrics: dict, path: str):
 def summarise_sweep(sweep_dir: str | Path, plot_x: str | None = None) -> dict:
     """Reads every job's overrides and metrics.json; groups jobs that differ only by seed."""
     sweep_dir = Path(sweep_dir)
-    groups: dict[str, dict] = defaultdict(lambda: {"runs": [], "x": [], **{c: [] for c in COLUMNS}})
+    groups: dict[str, dict] = defaultdict(lambda: {"runs": [], "x": [], **{c: [] for c in COLUMNS},
+                                                   **{c: defaultdict(list) for c in PER_LABEL}})
     jobs = sorted(sweep_dir.glob("*/metrics.json"),
                   key=lambda m: (0, int(m.parent.name), "") if m.parent.name.isdigit() else (1, 0, m.parent.name))
 
@@ -67,31 +82,42 @@ def summarise_sweep(sweep_dir: str | Path, plot_x: str | None = None) -> dict:
             value = _micro_f1(metrics, column)
             if value is not None:
                 group[column].append(value)
+        for column, path in PER_LABEL.items():
+            for label, row in _node(metrics, path).get("per_label", {}).items():
+                group[column][label].append(row["f1"])
     rows = []
     for setting, g in groups.items():
         row = {"setting": setting, "runs": len(g["runs"]), "jobs": g["runs"], "reports": g.get("reports", [])}
         if g["x"]:
             row["x"] = statistics.fmean(g["x"])
         for part in COLUMNS:
-            vals = g[part]
-            if vals:
-                row[part] = {"mean": round(statistics.fmean(vals), 4),
-                             "sd": round(statistics.stdev(vals), 4) if len(vals) > 1 else 0.0, "values": vals}
+            if g[part]:
+                row[part] = _mean_sd(g[part])
+        for part in PER_LABEL:
+            if g[part]:
+                row[part] = {label: _mean_sd(vals) for label, vals in g[part].items()}
         rows.append(row)
     if plot_x:
         rows.sort(key=lambda r: r.get("x", float("inf")))
     return {"sweep_dir": str(sweep_dir), "plot_x": plot_x, "settings": rows}
 
 
+def _mean_sd(vals: list[float]) -> dict:
+    return {"mean": round(statistics.fmean(vals), 4), "sd": round(statistics.stdev(vals), 4) if len(vals) > 1 else 0.0,
+            "values": vals}
+
+
 def format_summary(summary: dict) -> str:
+    """Micro F1 per setting, mean ± sd over seeds; columns that no job reports are left out."""
     x = summary.get("plot_x")
-    head = ["setting", *([x] if x else []), "runs", "dev micro F1", "test micro F1", "test real", "test authored", "reports"]
+    columns = [c for c in COLUMNS if any(c in row for row in summary["settings"])]
+    head = ["setting", *([x] if x else []), "runs", *(COLUMNS[c][0] for c in columns), "reports"]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for row in summary["settings"]:
         cell = lambda part: f"{row[part]['mean']:.3f} ± {row[part]['sd']:.3f}" if part in row else "-"
         xs = [f"{row['x']:g}" if "x" in row else "-"] if x else []
         links = " ".join(f"[{k + 1}]({path})" for k, path in enumerate(row.get("reports", []))) or "-"
-        lines.append("| " + " | ".join([row["setting"], *xs, str(row["runs"]), *map(cell, COLUMNS), links]) + " |")
+        lines.append("| " + " | ".join([row["setting"], *xs, str(row["runs"]), *map(cell, columns), links]) + " |")
     return "\n".join(lines) + "\n"
 
 
@@ -104,7 +130,7 @@ def plot_summary(summary: dict, path: Path) -> None:
 
     rows = [r for r in summary["settings"] if "x" in r]
     fig, ax = plt.subplots(figsize=(6, 4))
-    for column, label in (("test_real", "real seed articles"), ("test_authored", "held-out authored"), ("dev", "dev")):
+    for column, label in (("test", "real test, strict"), ("test_overlap", "real test, overlap"), ("dev", "real dev, strict")):
         pts = [(r["x"], r[column]["mean"], r[column]["sd"]) for r in rows if column in r]
         if pts:
             xs, ms, sds = zip(*pts)
@@ -137,10 +163,10 @@ def _learning_curve_report(summary: dict, sweep_dir: Path) -> None:
 
     from train.run import add_to_report
 
-    rows = [r for r in summary["settings"] if "x" in r and "test_real" in r]
+    rows = [r for r in summary["settings"] if "x" in r and "test" in r]
     if not rows or not rows[-1]["reports"]:
         return
-    curve = [{"train_articles": r["x"], "mean": r["test_real"]["mean"], "sd": r["test_real"]["sd"], "runs": r["runs"]}
+    curve = [{"train_articles": r["x"], "mean": r["test"]["mean"], "sd": r["test"]["sd"], "runs": r["runs"]}
              for r in rows]
     source = (sweep_dir / rows[-1]["reports"][0]).parent
     target = sweep_dir / "report"

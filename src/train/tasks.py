@@ -1,72 +1,143 @@
-"""The two things `python -m train` can fit: the span tagger and the event-type classifier.
+"""What `python -m train` can fit, built from ``configs/task/*.yaml`` with ``hydra.utils.instantiate``.
 
-A task turns documents into window datasets, builds its model head, scores
-dev windows during training (for early stopping) and scores whole documents
-after training through the same code that `python -m infer` runs.
+- :class:`NerTask`: the span tagger, with an article head on the same encoder
+  pass for event types (both losses), and the event-type rule tuned on dev;
+- :class:`EventTypesTask`: the separate article classifier (a second pass),
+  kept for comparison.
+
+A task turns documents into window datasets, builds its model, scores dev
+windows during training (early stopping) and scores whole documents after
+training through the same runtime code that `python -m infer` runs.
 """
 
 from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 
-from infer.tagger import THRESHOLDS_KEY, EventTypeClassifier, SpanTagger
 from sitrep.alignment import IGNORE, encode_windows, tokenize_text
 from sitrep.document import Document, Span
-from sitrep.metrics import entity_scores, event_type_scores
+from sitrep.metrics import entity_scores, event_type_scores, overlap_scores
+from sitrep.runtime.article_head import ArticleHead, TaggerWithArticleHead
+from sitrep.runtime.classifier import THRESHOLDS_KEY, EventTypeClassifier
+from sitrep.runtime.event_types import RULES, EventTypeDecision, tune_thresholds
+from sitrep.runtime.tagger import SpanTagger
 from sitrep.scheme import SCHEME, LabelScheme
 
 
 @dataclass
 class WindowData:
-    rows: list[dict]  # input_ids, attention_mask, labels
+    rows: list[dict]  # input_ids, attention_mask, labels (and type_labels)
     doc_index: list[int]  # which document each window came from
     n_tokens: int  # tokens in all windows, special tokens included
     lost_spans: list[tuple[str, Span]] = field(default_factory=list)
 
 
-class NerTask:
-    name = "ner"
+def doc_groups(doc: Document) -> list[str]:
+    """The report groups of a document: its provenance, and for real text its form (short or full)."""
+    prov = str(doc.meta.get("provenance"))
+    form = doc.meta.get("form")
+    return [prov] + ([f"{prov}/{form}"] if prov == "real" and form in ("short", "full") else [])
 
-    def __init__(self, task_cfg, data_cfg, scheme: LabelScheme = SCHEME):
-        self.cfg, self.data_cfg, self.scheme = task_cfg, data_cfg, scheme
+
+def grouped(score, gold: list[Document], pred: list[Document]) -> dict:
+    """``score(gold, pred)`` overall and per group (provenance; real short and full apart)."""
+    out = score(gold, pred)
+    groups = sorted({g for d in gold for g in doc_groups(d)})
+    by_id = {d.id: d for d in pred}
+    out["by_group"] = {}
+    for g in groups:
+        members = [d for d in gold if g in doc_groups(d)]
+        out["by_group"][g] = {"articles": len(members),
+                              **score(members, [by_id[d.id] for d in members if d.id in by_id])}
+    return out
+
+
+def window_type_targets(labels: list[int], types: list[str], scheme: LabelScheme) -> list[float]:
+    """The event types whose triggers begin in a window: the article label is the max over windows."""
+    begins = {scheme.label2id[f"B-{t}"]: t for t in types}
+    present = {begins[label] for label in labels if label in begins}
+    return [float(t in present) for t in types]
+
+
+class NerTask:
+    def __init__(self, name: str = "ner", metric: str = "f1", article_head: dict | None = None,
+                 event_types: dict | None = None, max_length: int = 128, stride: int = 32,
+                 scheme: LabelScheme = SCHEME):
+        self.name, self.metric, self.scheme = name, metric, scheme
+        self.max_length, self.stride = max_length, stride
+        self.head_cfg = {"enabled": False, "loss_weight": 1.0, "dropout": 0.1, **(article_head or {})}
+        self.types_cfg = {"rule": "triggers", "threshold_grid": [0.5], **(event_types or {})}
+        if self.types_cfg["rule"] not in (*RULES, "auto"):
+            raise ValueError(f"task.event_types.rule must be one of {', '.join(RULES)} or auto, "
+                             f"not {self.types_cfg['rule']!r}")
+        self.types = list(scheme.trigger_labels)
+        self.decision = EventTypeDecision("triggers")
+        self.decisions: dict[str, EventTypeDecision] = {}  # every rule, tuned on dev: compared side by side
+        self._tagged: dict[str, object] = {}  # doc id -> its last analysis, to score every rule
 
     @property
-    def model_class(self):
+    def with_head(self) -> bool:
+        return bool(self.head_cfg["enabled"])
+
+    @property
+    def label_names(self) -> list[str]:
+        return ["labels", "type_labels"] if self.with_head else ["labels"]
+
+    def build_model(self, backbone, tokenizer):
         from transformers import AutoModelForTokenClassification
 
-        return AutoModelForTokenClassification
-
-    def head(self) -> dict:
-        return {"num_labels": len(self.scheme.bio_tags), "id2label": self.scheme.id2label, "label2id": self.scheme.label2id}
+        model = backbone.load_model(AutoModelForTokenClassification, tokenizer, num_labels=len(self.scheme.bio_tags),
+                                    id2label=self.scheme.id2label, label2id=self.scheme.label2id)
+        if not self.with_head:
+            return model
+        head = ArticleHead(model.config.hidden_size, self.types, float(self.head_cfg["dropout"]))
+        return TaggerWithArticleHead(model, head, float(self.head_cfg["loss_weight"]))
 
     def collator(self, tokenizer):
+        import torch
         from transformers import DataCollatorForTokenClassification
 
-        return DataCollatorForTokenClassification(tokenizer, label_pad_token_id=IGNORE)
+        tokens = DataCollatorForTokenClassification(tokenizer, label_pad_token_id=IGNORE)
+
+        def collate(rows: list[dict]):
+            types = [r["type_labels"] for r in rows] if "type_labels" in rows[0] else None
+            batch = tokens([{k: v for k, v in r.items() if k != "type_labels"} for r in rows])
+            if types is not None:
+                batch["type_labels"] = torch.tensor(types, dtype=torch.float32)
+            return batch
+
+        return collate
 
     def windows(self, docs: list[Document], tokenizer) -> WindowData:
         data = WindowData([], [], 0)
         for i, doc in enumerate(docs):
             enc = encode_windows(tokenizer, tokenize_text(tokenizer, doc.text), doc.spans,
-                                 self.data_cfg.max_length, self.data_cfg.stride, self.scheme)
+                                 self.max_length, self.stride, self.scheme)
             data.lost_spans += [(doc.id, s) for s in enc.lost_spans]
             for w in enc.windows:
-                data.rows.append({k: w[k] for k in ("input_ids", "attention_mask", "labels")})
+                row = {k: w[k] for k in ("input_ids", "attention_mask", "labels")}
+                if self.with_head:
+                    row["type_labels"] = window_type_targets(w["labels"], self.types, self.scheme)
+                data.rows.append(row)
                 data.doc_index.append(i)
                 data.n_tokens += len(w["input_ids"])
         return data
 
     def compute_metrics(self, dev: WindowData):
-        """Window-level seqeval micro F1 on dev, for early stopping and best-checkpoint choice."""
+        """Window-level seqeval strict F1 on dev (early stopping); with a head, its window micro F1 too."""
         from seqeval.metrics import f1_score
         from seqeval.scheme import IOB2
+        from sklearn.metrics import f1_score as sk_f1
 
         def compute(eval_pred) -> dict:
-            logits, labels = eval_pred.predictions, eval_pred.label_ids
-            pred_ids = logits.argmax(-1)
+            preds = eval_pred.predictions
+            token_logits = preds[0] if isinstance(preds, tuple) else preds
+            labels = eval_pred.label_ids[0] if isinstance(eval_pred.label_ids, tuple) else eval_pred.label_ids
+            pred_ids = token_logits.argmax(-1)
             y_true, y_pred = [], []
             for p_row, l_row in zip(pred_ids, labels):
                 keep = l_row != IGNORE
@@ -74,45 +145,103 @@ class NerTask:
                 y_pred.append([self.scheme.id2label[int(i)] for i in p_row[keep]])
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                return {"f1": f1_score(y_true, y_pred, mode="strict", scheme=IOB2, zero_division=0)}
+                out = {"f1": f1_score(y_true, y_pred, mode="strict", scheme=IOB2, zero_division=0)}
+            if isinstance(preds, tuple) and isinstance(eval_pred.label_ids, tuple):
+                out["type_f1"] = float(sk_f1(eval_pred.label_ids[1] > 0.5, preds[1] > 0, average="micro",
+                                             zero_division=0))
+            return out
 
         return compute
 
     def predictor(self, model, tokenizer, batch_size: int, precision: str) -> SpanTagger:
-        return SpanTagger(model, tokenizer, self.scheme, self.data_cfg.max_length, self.data_cfg.stride,
-                          batch_size, precision)
+        token_model, head = (model.token_model, model.head) if isinstance(model, TaggerWithArticleHead) else (model, None)
+        return SpanTagger(token_model, tokenizer, self.scheme, self.max_length, self.stride, batch_size, precision,
+                          head=head)
 
-    def tune(self, predictor, dev: list[Document]) -> dict:
-        return {}
+    def tune(self, predictor: SpanTagger, dev: list[Document]) -> dict:
+        """Thresholds of every event-type rule on dev; the configured rule (or the best, for auto) is kept."""
+        if not dev:
+            return {}
+        tagged = predictor.analyse([d.text for d in dev])
+        gold = [d.event_types for d in dev]
+        grid = list(self.types_cfg["threshold_grid"])
+        rules = RULES if predictor.head is not None else ("triggers",)
+        results = {}
+        for rule in rules:
+            probe = EventTypeDecision(rule)
+            scores = np.stack([probe.scores(self._trigger_scores(t.spans), t.head_probs) for t in tagged])
+            # The trigger rule's thresholds start at 0: the spec's own definition is one of its choices.
+            thresholds = tune_thresholds(scores, gold, self.types, ([0.0] + grid) if rule == "triggers" else grid,
+                                         0.0 if rule == "triggers" else 0.5)
+            decision = EventTypeDecision(rule, thresholds, f"dev ({len(dev)} articles)")
+            self.decisions[rule] = decision
+            predicted = [Document(d.id, d.text, [], [t for t, _ in decision.decide(x.spans, x.head_probs, self.scheme)])
+                         for d, x in zip(dev, tagged)]
+            results[rule] = {"thresholds": thresholds,
+                             "dev_micro_f1": event_type_scores(dev, predicted, self.scheme)["micro"]["f1"]}
+        wanted = self.types_cfg["rule"]
+        rule = max(results, key=lambda r: (results[r]["dev_micro_f1"], r == "triggers")) if wanted == "auto" else wanted
+        if rule not in results:
+            raise ValueError(f"task.event_types.rule={rule} needs an article head (task.article_head.enabled=true)")
+        self.decision = EventTypeDecision(rule, results[rule]["thresholds"], f"dev ({len(dev)} articles)")
+        return {"event_type_rules": results, "event_type_rule": rule}
+
+    def _trigger_scores(self, spans: list[Span]) -> np.ndarray:
+        from sitrep.runtime.event_types import trigger_scores
+
+        return trigger_scores(spans, self.types)
 
     def predict(self, predictor: SpanTagger, docs: list[Document]) -> list[Document]:
-        spans = predictor.tag([d.text for d in docs])
-        return [Document(d.id, d.text, s, [], dict(d.meta)) for d, s in zip(docs, spans)]
+        out = []
+        for d, t in zip(docs, predictor.analyse([d.text for d in docs])):
+            self._tagged[d.id] = t
+            types = [label for label, _ in self.decision.decide(t.spans, t.head_probs, self.scheme)]
+            out.append(Document(d.id, d.text, t.spans, types, dict(d.meta)))
+        return out
 
     def score(self, gold: list[Document], pred: list[Document]) -> dict:
-        return entity_scores(gold, pred, self.scheme)
+        def one(g, p):
+            return {**entity_scores(g, p, self.scheme), "overlap": overlap_scores(g, p, self.scheme),
+                    "event_types": event_type_scores(g, p, self.scheme)}
+
+        out = grouped(one, gold, pred)
+        # Every tuned rule on the same pass (README: the event-type designs side by side).
+        if self.decisions and all(d.id in self._tagged for d in gold):
+            out["event_types_by_rule"] = {}
+            for rule, decision in self.decisions.items():
+                by_rule = [Document(d.id, d.text, [], [t for t, _ in decision.decide(
+                    self._tagged[d.id].spans, self._tagged[d.id].head_probs, self.scheme)], dict(d.meta)) for d in gold]
+                out["event_types_by_rule"][rule] = grouped(
+                    lambda g, p: event_type_scores(g, p, self.scheme), gold, by_rule)
+        return out
+
+    def save(self, model, tokenizer, out_dir: Path) -> None:
+        token_model = model.token_model if isinstance(model, TaggerWithArticleHead) else model
+        token_model.save_pretrained(out_dir, safe_serialization=True)
+        tokenizer.save_pretrained(out_dir)
+        if isinstance(model, TaggerWithArticleHead):
+            model.head.save(out_dir)
+        self.decision.save(out_dir)
 
 
 class EventTypesTask:
-    name = "event_types"
-
-    def __init__(self, task_cfg, data_cfg, scheme: LabelScheme = SCHEME):
-        self.cfg, self.data_cfg, self.scheme = task_cfg, data_cfg, scheme
+    def __init__(self, name: str = "event_types", metric: str = "f1", pooling: str = "max",
+                 threshold_grid: list[float] = (0.5,), default_threshold: float = 0.5,
+                 max_length: int = 128, stride: int = 32, scheme: LabelScheme = SCHEME):
+        self.name, self.metric, self.pooling, self.scheme = name, metric, pooling, scheme
+        self.threshold_grid, self.default_threshold = list(threshold_grid), default_threshold
+        self.max_length, self.stride = max_length, stride
         self.types = list(scheme.trigger_labels)
+        self.label_names = ["labels"]
 
-    @property
-    def model_class(self):
+    def build_model(self, backbone, tokenizer):
         from transformers import AutoModelForSequenceClassification
 
-        return AutoModelForSequenceClassification
-
-    def head(self) -> dict:
-        return {
-            "num_labels": len(self.types),
-            "id2label": dict(enumerate(self.types)),
-            "label2id": {t: i for i, t in enumerate(self.types)},
-            "problem_type": "multi_label_classification",  # sigmoid + BCE
-        }
+        return backbone.load_model(
+            AutoModelForSequenceClassification, tokenizer, num_labels=len(self.types),
+            id2label=dict(enumerate(self.types)), label2id={t: i for i, t in enumerate(self.types)},
+            problem_type="multi_label_classification",  # sigmoid + BCE
+        )
 
     def collator(self, tokenizer):
         from transformers import DataCollatorWithPadding
@@ -127,66 +256,47 @@ class EventTypesTask:
         types would teach the model to see events in windows that report none.
         """
         data = WindowData([], [], 0)
-        b_tags = {self.scheme.label2id[f"B-{t}"]: t for t in self.types}
         for i, doc in enumerate(docs):
             triggers = [s for s in doc.spans if s.label in self.types]
             enc = encode_windows(tokenizer, tokenize_text(tokenizer, doc.text), triggers,
-                                 self.data_cfg.max_length, self.data_cfg.stride, self.scheme)
+                                 self.max_length, self.stride, self.scheme)
             data.lost_spans += [(doc.id, s) for s in enc.lost_spans]
             for w in enc.windows:
-                present = {b_tags[l] for l in w["labels"] if l in b_tags}
-                target = [float(t in present) for t in self.types]
+                target = window_type_targets(w["labels"], self.types, self.scheme)
                 data.rows.append({"input_ids": w["input_ids"], "attention_mask": w["attention_mask"], "labels": target})
                 data.doc_index.append(i)
                 data.n_tokens += len(w["input_ids"])
         return data
 
     def _pool(self, window_probs: np.ndarray, doc_index: list[int]) -> np.ndarray:
-        n_docs = max(doc_index) + 1 if doc_index else 0
-        pooled = np.zeros((n_docs, window_probs.shape[1]), dtype=np.float32)
         idx = np.asarray(doc_index)
-        for d in range(n_docs):
-            rows = window_probs[idx == d]
-            pooled[d] = rows.max(axis=0) if self.cfg.pooling == "max" else rows.mean(axis=0)
-        return pooled
+        n_docs = int(idx.max()) + 1 if len(idx) else 0
+        rows = [window_probs[idx == d] for d in range(n_docs)]
+        return np.stack([r.max(axis=0) if self.pooling == "max" else r.mean(axis=0) for r in rows])
 
     def compute_metrics(self, dev: WindowData):
         """Article-level micro F1 at the default threshold, windows pooled as at inference."""
+        from sklearn.metrics import f1_score
 
         def compute(eval_pred) -> dict:
             probs = 1.0 / (1.0 + np.exp(-eval_pred.predictions))
-            pooled = self._pool(probs, dev.doc_index)
-            gold = self._pool(eval_pred.label_ids, dev.doc_index)
-            pred = pooled >= self.cfg.default_threshold
-            tp = float((pred & (gold > 0.5)).sum())
-            fp = float((pred & (gold < 0.5)).sum())
-            fn = float((~pred & (gold > 0.5)).sum())
-            return {"f1": 2 * tp / (2 * tp + fp + fn) if tp else 0.0}
+            pooled = self._pool(probs, dev.doc_index) >= self.default_threshold
+            gold = self._pool(eval_pred.label_ids, dev.doc_index) > 0.5
+            return {"f1": float(f1_score(gold, pooled, average="micro", zero_division=0))}
 
         return compute
 
     def predictor(self, model, tokenizer, batch_size: int, precision: str) -> EventTypeClassifier:
-        return EventTypeClassifier(model, tokenizer, self.scheme, self.data_cfg.max_length, self.data_cfg.stride,
-                                   batch_size, precision, pooling=self.cfg.pooling,
-                                   thresholds={t: self.cfg.default_threshold for t in self.types})
+        return EventTypeClassifier(model, tokenizer, self.scheme, self.max_length, self.stride, batch_size, precision,
+                                   pooling=self.pooling, thresholds={t: self.default_threshold for t in self.types})
 
     def tune(self, predictor: EventTypeClassifier, dev: list[Document]) -> dict:
         """Per-type thresholds that maximise dev F1; stored in the model config."""
         if not dev:
             return {}
         probs = predictor.probabilities([d.text for d in dev])
-        thresholds = {}
-        for j, t in enumerate(self.types):
-            gold = np.array([t in d.event_types for d in dev])
-            best, best_f1 = self.cfg.default_threshold, -1.0
-            if gold.any():
-                for th in self.cfg.threshold_grid:
-                    pred = probs[:, j] >= th
-                    tp = (pred & gold).sum()
-                    f1 = 2 * tp / (pred.sum() + gold.sum()) if pred.sum() + gold.sum() else 0.0
-                    if f1 > best_f1 + 1e-9:
-                        best, best_f1 = th, f1
-            thresholds[t] = float(best)
+        thresholds = tune_thresholds(probs, [d.event_types for d in dev], self.types, self.threshold_grid,
+                                     self.default_threshold)
         predictor.thresholds = thresholds
         setattr(predictor.runner.model.config, THRESHOLDS_KEY, thresholds)
         return {"thresholds": thresholds}
@@ -196,7 +306,8 @@ class EventTypesTask:
         return [Document(d.id, d.text, [], [t for t, _ in ts], dict(d.meta)) for d, ts in zip(docs, types)]
 
     def score(self, gold: list[Document], pred: list[Document]) -> dict:
-        return event_type_scores(gold, pred, self.scheme)
+        return grouped(lambda g, p: event_type_scores(g, p, self.scheme), gold, pred)
 
-
-TASKS = {NerTask.name: NerTask, EventTypesTask.name: EventTypesTask}
+    def save(self, model, tokenizer, out_dir: Path) -> None:
+        model.save_pretrained(out_dir, safe_serialization=True)
+        tokenizer.save_pretrained(out_dir)
