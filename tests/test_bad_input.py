@@ -156,9 +156,14 @@ def test_resume_refuses_changed_texts_and_resume_no_means_false(tiny_checkpoints
     src = tmp_path / "in.jsonl"
     src.write_text("".join(json.dumps({"id": f"a{i}", "text": f"Rebels seized town {i}."}) + "\n" for i in range(3)))
     assert run_infer(tiny_checkpoints, src, tmp_path / "out").returncode == 0
+    # Same size, other words: the per-record check catches it.
+    src.write_text("".join(json.dumps({"id": f"a{i}", "text": f"Rebels seized burg {i}."}) + "\n" for i in range(3)))
+    proc = run_infer(tiny_checkpoints, src, tmp_path / "out", "resume=true")
+    assert proc.returncode == 2 and "record 1 in" in one_line(proc) and "with another text" in one_line(proc)
+    # Another size: the input fingerprint catches it.
     src.write_text("".join(json.dumps({"id": f"a{i}", "text": f"Rebels seized village {i}."}) + "\n" for i in range(3)))
     proc = run_infer(tiny_checkpoints, src, tmp_path / "out", "resume=true")
-    assert proc.returncode == 2 and "with another text" in one_line(proc)
+    assert proc.returncode == 2 and "was written for input_bytes" in one_line(proc)
     proc = run_infer(tiny_checkpoints, src, tmp_path / "out", "resume=no")
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert records(tmp_path / "out")[0]["text"] == "Rebels seized village 0."
@@ -172,7 +177,7 @@ def test_ids_are_unique_strings(tiny_checkpoints, tmp_path):
     proc = run_infer(tiny_checkpoints, src, tmp_path / "out")
     assert proc.returncode == 1
     got = records(tmp_path / "out")
-    assert [r["id"] for r in got] == ["7", "7", "x", "x", f"{src.name}:5"]
+    assert [r["id"] for r in got] == ["7", "7", "x", "x", f"{src}:5"]
     assert "spans" in got[0] and "spans" in got[2]
     assert f"duplicate id '7', also at {src} line 1" in got[1]["error"]
     assert f"duplicate id 'x', also at {src} line 3" in got[3]["error"]

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Iterator
 
+from infer.tagging import text_sha1
 from sitrep.articles import Item
 from sitrep.document import Document, Span
 from sitrep.labelstudio import document_to_prediction_task
@@ -65,6 +66,17 @@ class Done:
     id: str
     text: str | None
     error: str | None
+    text_sha1: str | None = None
+
+    def matches(self, item: Item) -> bool:
+        """The recorded article is this input item: same id, and the same text (or the same reading error)."""
+        if item.id != self.id:
+            return False
+        if self.error is None:
+            return item.text == self.text
+        if self.text_sha1 is not None:  # read fine, failed in tagging
+            return item.text is not None and text_sha1(item.text) == self.text_sha1
+        return item.error == self.error
 
 
 class PredictionLog:
@@ -102,7 +114,7 @@ class PredictionLog:
                 fh.truncate(keep)
         for line in data[:keep].splitlines():
             record = json.loads(line)
-            self.done.append(Done(record["id"], record.get("text"), record.get("error")))
+            self.done.append(Done(record["id"], record.get("text"), record.get("error"), record.get("text_sha1")))
 
     def skip_done(self, items: Iterable[Item]) -> Iterator[Item]:
         """Items the resumed run has not recorded; each recorded one must be the input's, in order."""
@@ -112,8 +124,7 @@ class PredictionLog:
             if item is None:
                 raise ResumeError(f"resume=true: {self.folder} holds {len(self.done)} records but the input has only {k}; "
                                   "use another output folder, or resume=false")
-            same = item.id == done.id and (item.text == done.text if done.error is None else item.error == done.error)
-            if not same:
+            if not done.matches(item):
                 raise ResumeError(
                     f"resume=true: record {k + 1} in {self.folder} is article {done.id!r}, but the input's article "
                     f"{k + 1} is {item.id!r}" + (" with another text" if item.id == done.id else "")

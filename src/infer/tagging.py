@@ -8,6 +8,7 @@ error record; the other articles of its chunk are tagged as usual.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 
@@ -85,7 +86,14 @@ def error_record(item: Item, error: str, keep_meta: bool = True) -> dict:
         json.dumps(meta, ensure_ascii=False).encode("utf-8")
     except (TypeError, ValueError, UnicodeEncodeError):
         meta = {}
-    return {"id": item.id.encode("utf-8", "replace").decode("utf-8"), "error": error, "meta": meta}
+    record = {"id": item.id.encode("utf-8", "replace").decode("utf-8"), "error": error, "meta": meta}
+    if item.text is not None:  # read fine but could not be tagged: resume must know it is the same text
+        record["text_sha1"] = text_sha1(item.text)
+    return record
+
+
+def text_sha1(text: str) -> str:
+    return hashlib.sha1(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def model_version(cfg: DictConfig) -> str:

@@ -91,6 +91,11 @@ def nervaluate_scores(gold: list[Document], pred: list[Document], scheme: LabelS
     as_dicts = lambda spans: [{"label": s.label, "start": s.start, "end": s.end - 1} for s in spans]
     true = [as_dicts(d.sorted_spans()) for d in gold]
     guess = [as_dicts(pred_by_id[d.id].sorted_spans()) if d.id in pred_by_id else [] for d in gold]
+    # nervaluate reads the format off the first gold document's first span: put one with spans first.
+    order = sorted(range(len(true)), key=lambda i: not true[i])
+    true, guess = [true[i] for i in order], [guess[i] for i in order]
+    if not any(true):
+        return _nothing_to_find(guess, scheme)
     results = Evaluator(true, guess, tags=list(scheme.names), loader="default").evaluate()
     row = lambda r: {"precision": _round(r.precision), "recall": _round(r.recall), "f1": _round(r.f1),
                      "correct": r.correct, "incorrect": r.incorrect, "partial": r.partial, "missed": r.missed,
@@ -111,6 +116,15 @@ def nervaluate_scores(gold: list[Document], pred: list[Document], scheme: LabelS
     return {"scheme": "SemEval-2013 (nervaluate): strict = exact boundaries and type; exact = boundaries only; "
                       "partial = overlapping boundaries count half; ent_type = type with any overlap",
             **out}
+
+
+def _nothing_to_find(guess: list[list[dict]], scheme: LabelScheme) -> dict:
+    """Scores when the gold data has no span at all: every predicted span is spurious."""
+    counts = {label: sum(1 for doc in guess for s in doc if s["label"] == label) for label in scheme.names}
+    row = lambda n: {**_EMPTY_ROW, "spurious": n, "actual": n}
+    block = {"micro": row(sum(counts.values())), "macro": {"precision": 0.0, "recall": 0.0, "f1": 0.0},
+             "per_label": {label: row(n) for label, n in counts.items()}}
+    return {"scheme": "SemEval-2013 (nervaluate); the gold data has no span", **{m: block for m in NERVALUATE_MODES}}
 
 
 def overlap_scores(gold: list[Document], pred: list[Document], scheme: LabelScheme = SCHEME) -> dict:
