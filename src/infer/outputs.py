@@ -24,6 +24,7 @@ from typing import Iterable, Iterator
 from infer.tagging import text_sha1
 from sitrep.articles import Item
 from sitrep.document import Document, Span
+from sitrep.events import COLUMNS, csv_row
 from sitrep.labelstudio import document_to_prediction_task
 from sitrep.scheme import SCHEME
 
@@ -31,10 +32,9 @@ PREDICTIONS = "predictions.jsonl"
 PARTIAL = ".predictions.jsonl.partial"
 RUN = ".run.json"
 EVENTS = "events.csv"
+EVENTS_JSONL = "events.jsonl"
 LABELSTUDIO = "labelstudio.json"
 SUMMARY = "summary.json"
-EVENT_COLUMNS = ["article_id", "event_type", "trigger", "trigger_start", "trigger_end", "trigger_score",
-                 "sentence", "actors", "locations", "casualties_text", "fatalities"]
 
 
 class ResumeError(ValueError):
@@ -172,26 +172,21 @@ def _atomic_writer(path: Path):
     return tmp, open(tmp, "w", encoding="utf-8", newline="")
 
 
-def write_events_csv(folder: Path) -> int:
-    tmp, fh = _atomic_writer(folder / EVENTS)
+def write_events(folder: Path) -> int:
+    """events.csv (ACLED's columns, for pandas or a spreadsheet) and events.jsonl (the same plus span offsets)."""
+    tmp_csv, fh_csv = _atomic_writer(folder / EVENTS)
+    tmp_jsonl, fh_jsonl = _atomic_writer(folder / EVENTS_JSONL)
     n = 0
-    with fh:
-        writer = csv.writer(fh)
-        writer.writerow(EVENT_COLUMNS)
+    with fh_csv, fh_jsonl:
+        writer = csv.writer(fh_csv)
+        writer.writerow(COLUMNS)
         for record in iter_records(folder):
             for event in record.get("events", []):
-                numbers = [c["number"] for c in event["casualties"] if c["number"] is not None]
-                writer.writerow([
-                    record["id"], event["type"], event["trigger"]["text"], event["trigger"]["start"],
-                    event["trigger"]["end"], event["trigger"].get("score", ""), event["sentence"]["text"],
-                    "; ".join(dict.fromkeys(event["actors"])), "; ".join(dict.fromkeys(event["locations"])),
-                    "; ".join(c["text"] for c in event["casualties"]),
-                    # ACLED-style conservative count: the largest single figure in the sentence, not a sum,
-                    # since one sentence often repeats a toll ("at least 12 ... 12 of them soldiers").
-                    max(numbers) if numbers else "",
-                ])
+                writer.writerow(csv_row(event))
+                fh_jsonl.write(json.dumps(event, ensure_ascii=False) + "\n")
                 n += 1
-    tmp.replace(folder / EVENTS)
+    tmp_csv.replace(folder / EVENTS)
+    tmp_jsonl.replace(folder / EVENTS_JSONL)
     return n
 
 

@@ -19,7 +19,7 @@ from hydra.utils import instantiate
 from omegaconf import DictConfig, OmegaConf
 
 from infer.outputs import (SUMMARY, PredictionLog, checkpoint_fingerprint, input_fingerprint, iter_records,
-                           write_events_csv, write_json_atomic, write_labelstudio)
+                           write_events, write_json_atomic, write_labelstudio)
 from infer.settings import check_paths, check_settings
 from sitrep.articles import InputError, Item, read_items
 
@@ -83,7 +83,7 @@ def run(cfg: DictConfig) -> dict:
     predictions.finish()
     seconds = time.perf_counter() - started
     failures = [{"id": r["id"], "error": r["error"]} for r in iter_records(out) if "error" in r]
-    n_events = write_events_csv(out)
+    n_events = write_events(out)
     n_tasks = write_labelstudio(out, engine.model_version)
     (out / "config.yaml").write_text(OmegaConf.to_yaml(cfg, resolve=True), encoding="utf-8")
     summary = {

@@ -16,7 +16,7 @@ import torch
 from omegaconf import DictConfig
 
 from sitrep.articles import Item
-from sitrep.events import event_records, span_record
+from sitrep.events import EventCoder, span_record
 from sitrep.runtime.pipeline import Analysis, ConflictModel
 from sitrep.scheme import SCHEME
 
@@ -31,6 +31,7 @@ class ArticleTagger:
                                         stride=cfg.stride)
         self.model_version = model_version(cfg)
         self.precision = self.model.precision
+        self.coder = EventCoder(SCHEME)
 
     def tag(self, items: list[Item]) -> tuple[list[dict], list[int]]:
         """Records in item order (error records for bad items), and the tokens each took."""
@@ -68,7 +69,7 @@ class ArticleTagger:
             "spans": [span_record(item.text, s) for s in a.spans],
             "event_types": [{"label": t, "score": s} for t, s in a.event_types],
             "suggested_event_types": [{"label": t, "score": s} for t, s in a.suggested_types],
-            "events": event_records(item.text, a.spans, SCHEME),
+            "events": self.coder.code(item.id, item.text, a.spans, item.meta),
             "score": round(sum(s.score for s in a.spans) / len(a.spans), 4) if a.spans else None,
             "meta": item.meta,
         }
