@@ -7,6 +7,9 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 from pathlib import Path
 
+# The gazetteer is built once (under a minute) into this git-ignored folder and reused by later runs.
+os.environ.setdefault("SITREP_CACHE", str(Path(__file__).resolve().parent.parent / ".cache"))
+
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent

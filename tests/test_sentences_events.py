@@ -1,5 +1,5 @@
 from sitrep.document import Span
-from sitrep.events import event_records, event_types_from_triggers
+from sitrep.events import event_types_from_triggers
 from sitrep.sentences import sentence_spans
 
 
@@ -38,19 +38,25 @@ def test_sentences_cover_all_text():
     assert covered.replace(" ", "") == text.replace(" ", "").replace("\n", "")
 
 
-def test_event_record_per_trigger_with_its_sentence_arguments():
+def test_event_types_read_off_the_triggers():
     text = "Iraqi forces seized Ramadi. IS shelling killed at least nine in Hit and Haditha."
     at = lambda s, label, score=0.9: Span(text.index(s), text.index(s) + len(s), label, score)
     spans = [at("Iraqi forces", "ACTOR"), at("seized", "TERRITORY"), at("Ramadi", "LOCATION"),
-             at("IS", "ACTOR"), at("shelling", "EXPLOSION", 0.7), at("at least nine", "CASUALTY"),
-             at("Hit", "LOCATION"), at("Haditha", "LOCATION")]
-    first, second = event_records(text, spans)
-    assert first["type"] == "TERRITORY" and first["actors"] == ["Iraqi forces"] and first["locations"] == ["Ramadi"]
-    assert first["sentence"] == {"start": 0, "end": 27, "text": "Iraqi forces seized Ramadi."}
-    assert first["casualties"] == []
-    assert second["type"] == "EXPLOSION" and second["trigger"]["text"] == "shelling"
-    assert second["actors"] == ["IS"] and second["locations"] == ["Hit", "Haditha"]
-    assert second["casualties"] == [{"text": "at least nine", "number": 9}]
-    types = event_types_from_triggers(spans)
-    assert types == [{"label": "TERRITORY", "score": 0.9}, {"label": "EXPLOSION", "score": 0.7}]
+             at("IS", "ACTOR"), at("shelling", "EXPLOSION", 0.7), at("at least nine", "CASUALTY")]
+    assert event_types_from_triggers(spans) == [{"label": "TERRITORY", "score": 0.9}, {"label": "EXPLOSION", "score": 0.7}]
     assert event_types_from_triggers(spans[:1]) == [{"label": "NONE", "score": None}]
+
+
+def test_one_toll_for_two_places_is_shared_out():
+    from sitrep.events import EventCoder
+
+    text = "Iraqi forces seized Ramadi. IS shelling killed at least nine in Hit and Haditha."
+    at = lambda s, label, score=0.9: Span(text.index(s), text.index(s) + len(s), label, score)
+    spans = [at("Iraqi forces", "ACTOR"), at("seized", "TERRITORY"), at("Ramadi", "LOCATION"), at("IS", "ACTOR"),
+             at("shelling", "EXPLOSION"), at("at least nine", "CASUALTY"), at("Hit", "LOCATION"), at("Haditha", "LOCATION")]
+    ramadi, hit, haditha = EventCoder().code("x", text, spans, {"date": "2016-05-28"})
+    assert (ramadi["location"], ramadi["sub_event_type"], ramadi["actor1"]) == ("Ramadi", "Government regains territory",
+                                                                            "Iraqi forces")
+    assert (hit["location"], haditha["location"]) == ("Hit", "Haditha")
+    assert (hit["fatalities"], haditha["fatalities"]) == (5, 4)
+    assert hit["actor1"] == haditha["actor1"] == "IS" and ramadi["notes"] == "Iraqi forces seized Ramadi."

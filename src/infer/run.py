@@ -22,6 +22,7 @@ from infer.outputs import (SUMMARY, PredictionLog, checkpoint_fingerprint, input
                            write_events, write_json_atomic, write_labelstudio)
 from infer.settings import check_paths, check_settings
 from sitrep.articles import InputError, Item, read_items
+from sitrep.event_scores import summary_by
 
 log = logging.getLogger("infer")
 
@@ -84,6 +85,7 @@ def run(cfg: DictConfig) -> dict:
     seconds = time.perf_counter() - started
     failures = [{"id": r["id"], "error": r["error"]} for r in iter_records(out) if "error" in r]
     n_events = write_events(out)
+    events = [e for r in iter_records(out) for e in r.get("events", [])]
     n_tasks = write_labelstudio(out, engine.model_version)
     (out / "config.yaml").write_text(OmegaConf.to_yaml(cfg, resolve=True), encoding="utf-8")
     summary = {
@@ -101,6 +103,8 @@ def run(cfg: DictConfig) -> dict:
         "failed": failures,
         "input_notes": notes,
         "events": n_events,
+        "events_by_country": summary_by(events, "country"),
+        "events_by_type": summary_by(events, "event_type"),
         "labelstudio_tasks": n_tasks,
         "tokens": tokens,
         "seconds": round(seconds, 2),

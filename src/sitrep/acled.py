@@ -74,8 +74,12 @@ NON_STATE = re.compile(
 )
 
 
+# A nationality before forces names a state's forces ("Iraqi forces", "Russian troops").
+NATIONAL_FORCE = re.compile(r"\b[A-Z][a-z]+(?:i|an|ese|ish)\s+(?:forces|troops|soldiers|units|warplanes|aircraft|jets)\b")
+
+
 def is_state_force(actor: str) -> bool:
-    return bool(actor) and bool(STATE_FORCE.search(actor)) and not NON_STATE.search(actor)
+    return bool(actor) and bool(STATE_FORCE.search(actor) or NATIONAL_FORCE.search(actor)) and not NON_STATE.search(actor)
 
 
 # When triggers of several labels describe one incident, the event takes the label first in this list.

@@ -117,7 +117,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         return _fail("evaluate needs --checkpoint DIR or --predictions FILE (see python -m sitrep evaluate --help)")
     try:
         report_dir = evaluate(args.data, args.output, args.checkpoint, args.classifier, args.predictions,
-                              args.precision).parent
+                              args.precision, args.events).parent
     except (EvaluateError, CheckpointError, AnnotationError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
@@ -204,6 +204,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--predictions", metavar="FILE", help="a predictions.jsonl from python -m infer, instead of a checkpoint")
     p.add_argument("--classifier", metavar="DIR", help="deprecated: a separate event-type classifier folder")
     p.add_argument("--precision", choices=["auto", "bf16", "fp32"], default="auto", help="with --checkpoint (default auto)")
+    p.add_argument("--events", metavar="PATH",
+                   help="gold event records (a .jsonl file or a folder of them, the columns of events.csv): score "
+                        "the predicted events, matched one to one, field by field")
     p.set_defaults(func=cmd_evaluate)
 
     p = sub.add_parser("compare", help="per-label difference of two evaluation reports",

@@ -79,8 +79,28 @@ def predict_with_checkpoints(gold: list[Document], checkpoint: str | None, class
     return [Document(d.id, d.text, a.spans, [t for t, _ in a.event_types], dict(d.meta)) for d, a in zip(gold, analyses)]
 
 
+def read_prediction_events(path: str | Path) -> dict[str, list[dict]]:
+    """The event records of a predictions.jsonl, by article."""
+    out: dict[str, list[dict]] = {}
+    with open(path, encoding="utf-8-sig") as fh:
+        for line in fh:
+            if line.strip():
+                record = json.loads(line)
+                if "error" not in record:
+                    out[str(record["id"])] = record.get("events", [])
+    return out
+
+
+def code_events(docs: list[Document]) -> dict[str, list[dict]]:
+    """Event records coded from (predicted) spans, as `python -m infer` codes them."""
+    from sitrep.events import EventCoder
+
+    coder = EventCoder(SCHEME)
+    return {d.id: coder.code(d.id, d.text, d.spans, d.meta) for d in docs}
+
+
 def evaluate(data: list[str], output: str, checkpoint: str | None = None, classifier: str | None = None,
-             predictions: str | None = None, precision: str = "auto") -> Path:
+             predictions: str | None = None, precision: str = "auto", events: str | None = None) -> Path:
     from sitrep.report import build_report
     from sitrep.report_render import write_report
 
@@ -101,8 +121,24 @@ def evaluate(data: list[str], output: str, checkpoint: str | None = None, classi
         pred = predict_with_checkpoints(gold, checkpoint, classifier, precision)
         source = " + ".join(p for p in (checkpoint, classifier) if p)
         has_spans, has_types = bool(checkpoint), True
+    extras = {}
+    if events:
+        from sitrep.event_scores import EventFileError, read_events, score_events, summary_by
+
+        try:
+            gold_events = read_events(events)
+        except EventFileError as exc:
+            raise EvaluateError(str(exc)) from None
+        missing = sorted(set(gold_events) - {d.id for d in gold})
+        if missing:
+            raise EvaluateError(f"{events}: gold events for articles that are not in the gold data (e.g. {missing[:3]})")
+        predicted_events = read_prediction_events(predictions) if predictions else code_events(pred)
+        scored = score_events(predicted_events, gold_events)
+        flat = [e for a in gold_events for e in predicted_events.get(a, [])]
+        extras["events"] = {**scored, "gold": str(events),
+                            "by_country": summary_by(flat, "country"), "by_type": summary_by(flat, "event_type")}
     report = build_report(gold, pred, source=source, gold_source=", ".join(data), spans=has_spans,
-                          event_types=has_types, scheme=SCHEME)
+                          event_types=has_types, scheme=SCHEME, extras=extras)
     return write_report(output, report, gold, pred)
 
 

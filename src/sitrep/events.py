@@ -6,9 +6,11 @@
    its province or country ("Hroza, Kharkiv Oblast") is one place.
 2. Triggers of one sentence about one place whose labels go together (BATTLE
    and TERRITORY; otherwise the same label) are one event; two places are two.
-3. Events in different sentences merge when they have the same type group and
-   the same place (or one names no place and it is the article's only such
-   event), and no different dates: a headline and its lede are one incident.
+3. Events in different sentences merge when they have the same type group,
+   the same place (or one names a place that holds the other's), and no
+   different dates, as ACLED codes one event per place, day and type: a
+   headline and its lede are one incident. An event whose sentence names no
+   place takes the last place named in the two sentences before it.
 4. Each event gets its date (:mod:`sitrep.dates`), place (:mod:`sitrep.places`),
    ACLED types (:mod:`sitrep.acled`), actors from its first sentence and its
    fatalities (:mod:`sitrep.fatalities`).
@@ -18,7 +20,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from sitrep import acled, dates, fatalities, places
 from sitrep.casualty import casualty_number
@@ -30,7 +32,6 @@ COLUMNS = ["event_id", "article_id", "event_date", "date_precision", "event_type
            "actor2", "location", "admin1", "country", "iso3", "latitude", "longitude", "geo_precision", "fatalities",
            "notes", "triggers", "score"]
 GROUPS = {"BATTLE": "fighting", "TERRITORY": "fighting"}  # labels that describe one incident together
-WINDOW = 2  # events this many sentences apart can be one incident told twice
 SPEAKER = re.compile(r"^\W*(said|says|told|reported|announced|stated|claimed|added|quoted|according)\b", re.IGNORECASE)
 SPEAKER_BEFORE = re.compile(r"\b(according to|quoted|cited|told)\W*$", re.IGNORECASE)
 BY_AGENT = re.compile(r"^\W*(?:\w+\s+){0,3}by\s*$", re.IGNORECASE)
@@ -60,7 +61,7 @@ class _Event:
     place: places.Place | None
     sentences: list[int]
     date: dates.EventDate | None  # from the text; None: none said
-    extra_locations: list[Span] = field(default_factory=list)
+    share: tuple[int, int] = (0, 1)  # one trigger, several places: (this place's index, the number of places)
 
 
 class EventCoder:
@@ -89,7 +90,7 @@ class EventCoder:
 
         by_label = lambda label: [s for s in spans if s.label == label]
         locations, actors, casualties = by_label("LOCATION"), by_label("ACTOR"), by_label("CASUALTY")
-        context = self._context(text, locations)
+        context = self._context(text, locations + actors)
         anchor = self._anchor(text, locations, context)
         resolved = {(s.start, s.end): self._place(text, s, context, anchor) for s in locations}
         article_date = dates.article_date((meta or {}).get("date"), text)
@@ -106,7 +107,11 @@ class EventCoder:
                     carried = said or carried
                 last_sentence = k
             s_start, s_end = sentences[k]
-            for loc in self._places_of(text, trig, [l for l in locations if s_start <= l.start < s_end], resolved):
+            its_places = self._places_of(text, trig, [l for l in locations if s_start <= l.start < s_end], resolved)
+            if its_places == [None]:  # no place in its sentence: the last one named just before
+                earlier = [l for l in locations if sentences[max(0, k - 2)][0] <= l.start < s_start]
+                its_places = [earlier[-1]] if earlier else [None]
+            for n_place, loc in enumerate(its_places):
                 place = resolved.get((loc.start, loc.end)) if loc else None
                 key = self._place_key(text, loc, place)
                 group = GROUPS.get(trig.label, trig.label)
@@ -114,15 +119,18 @@ class EventCoder:
                 if same:
                     same.triggers.append(trig)
                 else:
-                    events.append(_Event([trig], group, key, loc, place, [k], carried))
+                    events.append(_Event([trig], group, key, loc, place, [k], carried, (n_place, len(its_places))))
         events = self._merge(events)
-        return [self._record(article_id, i + 1, e, text, sentences, actors, casualties, article_date)
+        # A place the gazetteer does not know is still in the country the article is about.
+        main_country = anchor.iso2 if anchor is not None else (next(iter(context)) if len(context) == 1 else None)
+        return [self._record(article_id, i + 1, e, text, sentences, actors, casualties, article_date, main_country)
                 for i, e in enumerate(events)]
 
     # ---- places ---------------------------------------------------------------------
 
     def _context(self, text: str, locations: list[Span]) -> set[str]:
-        """ISO2 codes of the countries the article is about: countries it names, and its demonyms ('Syrian')."""
+        """ISO2 codes of the countries the article is about: the countries its spans name ("France raises ...",
+        "in Syria"), and its demonyms ('Syrian')."""
         out = set()
         for s in locations:
             iso2 = self.gazetteer.country_of_name(text[s.start:s.end])
@@ -169,7 +177,11 @@ class EventCoder:
             return chosen
         before = [l for l in locs if l.end <= trig.start]
         if before:
-            return [before[-1]]
+            k = len(before) - 1  # "in Hroza, Kharkiv Oblast, with a missile": the town, not its region
+            while k > 0 and LIST_JOIN.match(text[before[k - 1].end:before[k].start]) and self._contains(
+                    resolved.get((before[k].start, before[k].end)), resolved.get((before[k - 1].start, before[k - 1].end))):
+                k -= 1
+            return [before[k]]
         return [after[0]] if after else [None]
 
     @staticmethod
@@ -186,8 +198,7 @@ class EventCoder:
         """Events of nearby sentences (a headline and its lede; a sentence and the next) that are one incident."""
         out: list[_Event] = []
         for e in events:
-            near = [o for o in out if o.group == e.group and e.sentences[0] - o.sentences[-1] <= WINDOW
-                    and self._same_day(o.date, e.date)]
+            near = [o for o in out if o.group == e.group and self._same_day(o.date, e.date)]
             target = next((o for o in near if o.place_key == e.place_key or self._contains(o.place, e.place)
                            or self._contains(e.place, o.place)), None)
             if target is None and e.place_key is None:
@@ -201,7 +212,7 @@ class EventCoder:
                 continue
             target.triggers += e.triggers
             target.sentences += [k for k in e.sentences if k not in target.sentences]
-            if self._more_specific(e.place, target.place) or (target.location is None and e.location is not None):
+            if self._more_specific(e, target):
                 target.place, target.location, target.place_key = e.place, e.location, e.place_key
             target.date = target.date or e.date
         return out
@@ -214,18 +225,26 @@ class EventCoder:
         return a is None or b is None or a.date is None or b.date is None or a.date == b.date
 
     @staticmethod
-    def _more_specific(a: places.Place | None, b: places.Place | None) -> bool:
+    def _more_specific(a: _Event, b: _Event) -> bool:
+        """Does ``a`` name its place more precisely than ``b``? A name the gazetteer lacks counts as a town."""
         rank = {places.TOWN: 0, places.REGION: 1, places.COUNTRY: 2}
-        return a is not None and (b is None or rank[a.kind] < rank[b.kind])
+        level = lambda e: 3 if e.location is None else rank[e.place.kind] if e.place is not None else 0
+        return level(a) < level(b)
 
     # ---- the record -----------------------------------------------------------------
 
     def _record(self, article_id: str, n: int, e: _Event, text: str, sentences: list[tuple[int, int]],
-                actors: list[Span], casualties: list[Span], article_date: dates.EventDate) -> dict:
-        first = min(e.triggers, key=lambda s: s.start)
-        k = e.sentences[0]
-        s_start, s_end = sentences[k]
-        actor1, actor2 = self._actors(text, first, [a for a in actors if s_start <= a.start < s_end], (s_start, s_end))
+                actors: list[Span], casualties: list[Span], article_date: dates.EventDate,
+                main_country: str | None = None) -> dict:
+        actor1 = actor2 = None
+        for k in sorted(e.sentences):  # the first of the event's sentences that names a side
+            trig = min((t for t in e.triggers if sentences[k][0] <= t.start < sentences[k][1]), key=lambda t: t.start)
+            a1, a2 = self._actors(text, trig, [a for a in actors if sentences[k][0] <= a.start < sentences[k][1]],
+                                  sentences[k])
+            actor1, actor2 = actor1 or a1, actor2 or a2
+            if actor1 and actor2:
+                break
+        s_start, s_end = sentences[e.sentences[0]]
         labels = [t.label for t in e.triggers]
         label = acled.main_label(labels)
         words = [text[t.start:t.end] for t in e.triggers if t.label == label]
@@ -241,8 +260,12 @@ class EventCoder:
                 if count is not None:
                     counts.append(count)
         deaths = fatalities.event_fatalities(counts, [text[sentences[j][0]:sentences[j][1]] for j in e.sentences])
+        index, parts = e.share
+        if deaths and parts > 1:  # one toll for several places: shared out, none counted twice (ACLED)
+            deaths = deaths // parts + (deaths % parts if index == 0 else 0)
         place = e.place
         location_text = text[e.location.start:e.location.end] if e.location else ""
+        country = place if place is not None else (self.gazetteer.country(main_country) if main_country else None)
         scores = [t.score for t in all_triggers if t.score is not None]
         record = {
             "event_id": f"{article_id}-{n}",
@@ -256,8 +279,8 @@ class EventCoder:
             "actor2": (text[actor2.start:actor2.end] if isinstance(actor2, Span) else actor2) or "",
             "location": location_text,
             "admin1": place.admin1 if place else "",
-            "country": place.country if place else "",
-            "iso3": place.iso3 if place else "",
+            "country": country.country if country else "",
+            "iso3": country.iso3 if country else "",
             "latitude": place.latitude if place else None,
             "longitude": place.longitude if place else None,
             "geo_precision": place.kind if place else "",

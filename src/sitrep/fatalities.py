@@ -54,7 +54,8 @@ def classify(text: str, start: int, end: int, sentence: tuple[int, int], others:
     cuts = list(CLAUSE_END.finditer(backward))
     backward_clause = backward[cuts[-1].end():] if cuts else backward
     deaths = None
-    for window in (forward, backward_clause, backward):
+    # Nearest words first; then the whole sentence before it ("killed two soldiers and three civilians").
+    for window in (forward, backward_clause, backward, text[s_start:start]):
         d, i = DEATH.search(window), INJURY.search(window)
         if d or i:
             if d and i:  # the nearer word to the quantity wins

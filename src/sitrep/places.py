@@ -187,6 +187,11 @@ class Gazetteer:
             return None
         marks = ",".join("?" * len(ks))
         candidates = self._places(f"id IN (SELECT place FROM names WHERE key IN ({marks}))", tuple(ks))
+        if not candidates and name.endswith("s") and len(name) > 4 and not name.endswith("ss"):
+            # A possessive that lost its apostrophe ("Aleppos", "Syrias" in FA-KES): the name without the s.
+            found = self.resolve(name[:-1], context, region_hint, anchor)
+            if found is not None:
+                return found
         if not candidates and TYPE_SUFFIX.search(name):
             # "Kharkiv Oblast", "Anbar Province": the type word is part of the name as written, not of GeoNames'.
             return self.resolve(TYPE_SUFFIX.sub("", name), context, True, anchor)
@@ -199,8 +204,9 @@ class Gazetteer:
 
         def rank(p: Place):
             wanted_kind = (p.kind == REGION) if region_hint else (p.kind == TOWN)
+            own_name = bool(set(keys(p.name)) & set(ks))  # "Arras" itself, not a place that also answers to it
             near = -distance_km(p, anchor) if anchor is not None and p.iso2 == anchor.iso2 else float("-inf")
-            return (p.iso2 in context, wanted_kind, near > -300, near if near > -300 else p.population)
+            return (p.iso2 in context, wanted_kind, own_name, near > -300, near if near > -300 else p.population)
 
         return max(candidates, key=rank)
 

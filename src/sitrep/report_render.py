@@ -7,6 +7,8 @@ import base64
 import html
 import io
 import json
+from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 from sitrep.document import Document
@@ -82,76 +84,103 @@ def plot_learning_curve(curve: list[dict]) -> bytes:
     return _png(fig)
 
 
-# ---- markdown -------------------------------------------------------------
+# ---- the view: one data model for both files --------------------------------
 
 
-def _prf_table(rows: dict, support_key: str = "support") -> list[str]:
-    out = ["| label | precision | recall | F1 | support |", "|---|---:|---:|---:|---:|"]
-    for label, r in rows.items():
-        out.append(f"| {label} | {r['precision']:.3f} | {r['recall']:.3f} | {r['f1']:.3f} | {r.get(support_key, '')} |")
+@dataclass
+class Table:
+    head: list[str]
+    rows: list[list[str]]
+    align: list[str] = field(default_factory=list)  # "l" or "r" per column
+
+
+@dataclass
+class Section:
+    title: str
+    lines: list[str] = field(default_factory=list)
+    tables: list[Table] = field(default_factory=list)
+    image: str | None = None  # a plot shown with the section in HTML
+
+
+def _f(x) -> str:
+    return "n/a" if x is None else f"{x:.3f}"
+
+
+def _prf(rows: dict, micro: dict | None = None, macro: dict | None = None, first: str = "label") -> Table:
+    body = [[label, _f(r["precision"]), _f(r["recall"]), _f(r["f1"]), str(r.get("support", ""))] for label, r in rows.items()]
+    if micro:
+        body.append(["**micro**", _f(micro["precision"]), _f(micro["recall"]), _f(micro["f1"]), str(micro.get("support", ""))])
+    if macro:
+        body.append(["**macro**", _f(macro["precision"]), _f(macro["recall"]), _f(macro["f1"]), ""])
+    return Table([first, "precision", "recall", "F1", "support"], body, ["l", "r", "r", "r", "r"])
+
+
+def sections(report: dict) -> list[Section]:
+    """The report as titled sections of lines and tables, rendered by report.md.j2 and report.html.j2."""
+    out: list[Section] = []
+    if "entities" in report:
+        s = report["entities"]["seqeval"]
+        out.append(Section("Entities: seqeval, strict mode, IOB2, entity level",
+                           tables=[_prf(s["per_label"], s["micro"], s["macro"])], image="f1_by_label"))
+        nv = report["entities"]["nervaluate"]
+        modes = [m for m in NERVALUATE_MODES]
+        rows = [[label, *(_f(nv[m]["per_label"][label]["f1"]) for m in modes)] for label in nv["strict"]["per_label"]]
+        rows += [["**micro**", *(_f(nv[m]["micro"]["f1"]) for m in modes)],
+                 ["**macro**", *(_f(nv[m]["macro"]["f1"]) for m in modes)]]
+        out.append(Section("Entities: SemEval-2013 schemes (nervaluate), F1", [nv["scheme"]],
+                           [Table(["label", *modes], rows, ["l", *"r" * len(modes)])]))
+        conf = report["confusion"]
+        out.append(Section(f"Span confusion (rows gold, columns predicted; {conf['matching']})",
+                           tables=[Table(["gold \\ predicted", *conf["columns"]],
+                                         [[r, *(str(conf["matrix"][r][c]) for c in conf["columns"])] for r in conf["rows"]],
+                                         ["l", *"r" * len(conf["columns"])])], image="confusion"))
+        cas = report["casualties"]
+        out.append(Section("Casualty numbers", [
+            f"{cas['matched']} of {cas['gold_spans']} gold CASUALTY spans matched by a predicted one; exact-number "
+            f"accuracy {_f(cas['exact_number_accuracy'])}, mean absolute error {_f(cas['mean_absolute_error'])}."]))
+    if "event_types" in report:
+        et = report["event_types"]
+        per_article = Table(["article", "gold", "predicted"],
+                            [[a["id"], ", ".join(a["gold_event_types"]), ", ".join(a["predicted_event_types"])]
+                             for a in report["per_article"]], ["l", "l", "l"])
+        out.append(Section("Event types (article level)", [f"Exact match of the whole set: {et['exact_match']:.3f}"],
+                           [_prf(et["per_type"], et["micro"], et["macro"], "type"), per_article]))
+    if "events" in report:
+        ev = report["events"]
+        out.append(Section("Event records against gold events", [
+            f"{ev['matched']} of {ev['gold_events']} gold events matched by one of {ev['predicted_events']} predicted "
+            f"({ev['matching']}): precision {ev['precision']:.3f}, recall {ev['recall']:.3f}, F1 {ev['f1']:.3f}."], [
+            Table(["field", "accuracy over matched events"], [[k, _f(v)] for k, v in ev["field_accuracy"].items()], ["l", "r"]),
+            *[Table([title, "events", "fatalities"], [[k, str(v["events"]), str(v["fatalities"])] for k, v in ev[key].items()],
+                    ["l", "r", "r"]) for key, title in (("by_type", "event type"), ("by_country", "country"))],
+        ]))
+    if "cv" in report:
+        out.append(Section("Cross-validation", [f"- {k}: {v['mean']:.3f} ± {v['sd']:.3f} (n={v['n']})"
+                                                for k, v in report["cv"].items()]))
+    if "learning_curve" in report:
+        out.append(Section("Learning curve", tables=[Table(
+            ["training articles", "test micro F1"],
+            [[str(p["train_articles"]), f"{p['mean']:.3f} ± {p['sd']:.3f}"] for p in report["learning_curve"]],
+            ["r", "l"])], image="learning_curve"))
     return out
 
 
+@lru_cache(maxsize=1)
+def _templates():
+    from jinja2 import Environment, PackageLoader, StrictUndefined
+
+    env = Environment(loader=PackageLoader("sitrep", "templates"), undefined=StrictUndefined, autoescape=False,
+                      trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
+    env.filters["md_row"] = lambda cells: "| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |"
+    env.filters["md_rule"] = lambda table: "|" + "".join("---:|" if a == "r" else "---|"
+                                                         for a in (table.align or ["l"] * len(table.head)))
+    env.filters["e"] = lambda text: html.escape(str(text).replace("**", ""))
+    env.filters["b64"] = lambda data: base64.b64encode(data).decode()
+    return env
+
+
 def to_markdown(report: dict, errors: bool = True) -> str:
-    md = ["# Evaluation report", "",
-          f"- gold: `{report['gold']}` ({report['articles']} articles)",
-          f"- predictions: `{report['predictions']}`",
-          f"- created: {report['created']}"]
-    if report["articles_without_prediction"]:
-        md.append(f"- articles without a prediction (scored as empty): {', '.join(report['articles_without_prediction'])}")
-    if "windowing" in report:
-        md.append(f"- gold spans lost to windowing: {report['windowing']['lost_spans']} (must be 0)")
-    md.append("")
-    if "entities" in report:
-        s = report["entities"]["seqeval"]
-        md += ["## Entities: seqeval, strict mode, IOB2, entity level", ""]
-        md += _prf_table(s["per_label"])
-        md += [f"| **micro** | {s['micro']['precision']:.3f} | {s['micro']['recall']:.3f} | {s['micro']['f1']:.3f} | {s['micro']['support']} |",
-               f"| **macro** | {s['macro']['precision']:.3f} | {s['macro']['recall']:.3f} | {s['macro']['f1']:.3f} | |", ""]
-        nv = report["entities"]["nervaluate"]
-        md += ["## Entities: SemEval-2013 schemes (nervaluate), F1", "", nv["scheme"], "",
-               "| label | " + " | ".join(NERVALUATE_MODES) + " |", "|---|" + "---:|" * len(NERVALUATE_MODES)]
-        for label in nv["strict"]["per_label"]:
-            md.append(f"| {label} | " + " | ".join(f"{nv[m]['per_label'][label]['f1']:.3f}" for m in NERVALUATE_MODES) + " |")
-        md.append("| **micro** | " + " | ".join(f"{nv[m]['micro']['f1']:.3f}" for m in NERVALUATE_MODES) + " |")
-        md.append("| **macro** | " + " | ".join(f"{nv[m]['macro']['f1']:.3f}" for m in NERVALUATE_MODES) + " |")
-        conf = report["confusion"]
-        md += ["", f"## Span confusion (rows gold, columns predicted; {conf['matching']})", "",
-               "| gold \\ predicted | " + " | ".join(conf["columns"]) + " |", "|---|" + "---:|" * len(conf["columns"])]
-        for r in conf["rows"]:
-            md.append(f"| {r} | " + " | ".join(str(conf["matrix"][r][c]) for c in conf["columns"]) + " |")
-        cas = report["casualties"]
-        md += ["", "## Casualty numbers", "",
-               f"{cas['matched']} of {cas['gold_spans']} gold CASUALTY spans matched by a predicted one; "
-               f"exact-number accuracy {_fmt(cas['exact_number_accuracy'])}, mean absolute error {_fmt(cas['mean_absolute_error'])}.", ""]
-    if "event_types" in report:
-        et = report["event_types"]
-        md += ["## Event types (article level)", ""] + _prf_table(et["per_type"])
-        md += [f"| **micro** | {et['micro']['precision']:.3f} | {et['micro']['recall']:.3f} | {et['micro']['f1']:.3f} | {et['micro']['support']} |",
-               f"| **macro** | {et['macro']['precision']:.3f} | {et['macro']['recall']:.3f} | {et['macro']['f1']:.3f} | |",
-               "", f"Exact match of the whole set: {et['exact_match']:.3f}", "",
-               "| article | gold | predicted |", "|---|---|---|"]
-        for a in report["per_article"]:
-            md.append(f"| {a['id']} | {', '.join(a['gold_event_types'])} | {', '.join(a['predicted_event_types'])} |")
-        md.append("")
-    if "cv" in report:
-        md += ["## Cross-validation", ""] + [f"- {k}: {v['mean']:.3f} ± {v['sd']:.3f} (n={v['n']})" for k, v in report["cv"].items()] + [""]
-    if "learning_curve" in report:
-        md += ["## Learning curve", "", "| training articles | seed-test micro F1 |", "|---:|---|"]
-        md += [f"| {p['train_articles']} | {p['mean']:.3f} ± {p['sd']:.3f} |" for p in report["learning_curve"]] + [""]
-    if "entities" in report and errors:
-        md += ["## Errors per article (strict)", ""]
-        for a in report["per_article"]:
-            md.append(f"### {a['id']}: {len(a['false_negatives'])} missed, {len(a['false_positives'])} spurious")
-            for kind, key in (("FN", "false_negatives"), ("FP", "false_positives")):
-                for e in a[key]:
-                    md.append(f"- {kind} {e['start']}-{e['end']} {e['label']}: {e['context']}")
-            md.append("")
-    return "\n".join(md) + "\n"
-
-
-def _fmt(x) -> str:
-    return "n/a" if x is None else f"{x:.3f}"
+    return _templates().get_template("report.md.j2").render(report=report, sections=sections(report), errors=errors)
 
 
 # ---- html -----------------------------------------------------------------
@@ -172,83 +201,16 @@ def render_spans(text: str, spans: list, colours: dict) -> str:
     return "".join(out)
 
 
-CSS = """
-body{font:15px/1.5 system-ui,sans-serif;margin:2rem auto;max-width:1200px;padding:0 1rem;color:#222}
-table{border-collapse:collapse;margin:.5rem 0 1.5rem}td,th{border:1px solid #ccc;padding:.2rem .5rem;text-align:right}
-td:first-child,th:first-child{text-align:left}img{max-width:100%}
-.pair{display:grid;grid-template-columns:1fr 1fr;gap:1rem}.doc{white-space:pre-wrap;border:1px solid #ddd;padding:.6rem;font-size:13px}
-mark.span{background:color-mix(in srgb,var(--c) 30%,white);border-bottom:2px solid var(--c);padding:0 1px}
-mark.span sub{font-size:9px;color:#444;margin-left:2px}.err{font-size:13px}details{margin:.6rem 0}
-"""
-
-
-def _html_table(md_rows: list[str]) -> str:
-    head, _, *body = md_rows
-    cells = lambda row: [c.strip() for c in row.strip("|").split("|")]
-    out = ["<table><tr>" + "".join(f"<th>{html.escape(c)}</th>" for c in cells(head)) + "</tr>"]
-    out += ["<tr>" + "".join(f"<td>{html.escape(c.replace('**', ''))}</td>" for c in cells(r)) + "</tr>" for r in body]
-    return "".join(out) + "</table>"
-
-
 def to_html(report: dict, gold: list[Document], pred: list[Document], images: dict[str, bytes]) -> str:
-    """One self-contained page: tables, embedded plots, and every article rendered twice."""
-    parts = [f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>sitrep evaluation report</title>"
-             f"<style>{CSS}</style></head><body><h1>Evaluation report</h1>",
-             f"<p>gold <code>{html.escape(report['gold'])}</code> ({report['articles']} articles); predictions "
-             f"<code>{html.escape(report['predictions'])}</code>; {html.escape(report['created'])}</p>"]
-    if "windowing" in report:
-        parts.append(f"<p>Gold spans lost to windowing: <b>{report['windowing']['lost_spans']}</b> (must be 0)</p>")
-    # Reuse the Markdown tables so both files always agree.
-    md = to_markdown(report).splitlines()
-    section, rows = None, []
-
-    def flush():
-        if rows:
-            parts.append(_html_table(rows))
-            rows.clear()
-
-    for line in md:
-        if line.startswith("## ") and not line.startswith("## Errors"):
-            flush()
-            section = line[3:]
-            parts.append(f"<h2>{html.escape(section)}</h2>")
-            key = {"Entities: seqeval": "f1_by_label", "Span confusion": "confusion", "Learning curve": "learning_curve"}
-            for prefix, name in key.items():
-                if section.startswith(prefix) and name in images:
-                    parts.append(f"<img alt='{name}' src='data:image/png;base64,{base64.b64encode(images[name]).decode()}'>")
-        elif line.startswith("## Errors"):
-            flush()
-            break
-        elif line.startswith("|"):
-            rows.append(line)
-        else:
-            flush()
-            if line.strip() and not line.startswith("#") and not line.startswith("- ") and section:
-                parts.append(f"<p>{html.escape(line)}</p>")
-    flush()
-    parts.append("<h2>Articles: gold and predicted spans</h2>")
+    """One self-contained page: the same sections as report.md, plots embedded, every article rendered twice."""
     pred_by_id = {d.id: d for d in pred}
-    errors = {a["id"]: a for a in report["per_article"]}
-    for doc in gold:
+    articles = []
+    for doc, errs in zip(gold, report["per_article"]):
         other = pred_by_id.get(doc.id)
-        a = errors[doc.id]
-        parts.append(f"<details open><summary><b>{html.escape(doc.id)}</b> ({html.escape(str(doc.meta.get('provenance', '')))}): "
-                     f"{len(a['false_negatives'])} missed, {len(a['false_positives'])} spurious; event types gold "
-                     f"{html.escape(', '.join(a['gold_event_types']))}, predicted {html.escape(', '.join(a['predicted_event_types']))}"
-                     "</summary>")
-        if "entities" in report:
-            parts.append("<div class='err'><ul>")
-            for kind, key in (("missed", "false_negatives"), ("spurious", "false_positives")):
-                for e in a[key]:
-                    parts.append(f"<li>{kind} {e['start']}-{e['end']} <b>{e['label']}</b>: {html.escape(e['context'])}</li>")
-            parts.append("</ul></div>")
-            parts.append("<div class='pair'><div><h3>gold</h3><div class='doc gold'>"
-                         + render_spans(doc.text, doc.spans, report["colours"]) + "</div></div>"
-                         + "<div><h3>predicted</h3><div class='doc predicted'>"
-                         + render_spans(doc.text, other.spans if other else [], report["colours"]) + "</div></div></div>")
-        parts.append("</details>")
-    parts.append("</body></html>")
-    return "\n".join(parts)
+        articles.append({"doc": doc, "errors": errs, "gold_html": render_spans(doc.text, doc.spans, report["colours"]),
+                         "pred_html": render_spans(doc.text, other.spans if other else [], report["colours"])})
+    return _templates().get_template("report.html.j2").render(report=report, sections=sections(report), images=images,
+                                                             articles=articles)
 
 
 DOCUMENTS = "documents.json"

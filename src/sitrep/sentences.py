@@ -8,7 +8,8 @@ Rules, chosen for wire and broadcaster copy:
 - a blank line always ends a sentence, and so does a line break before a
   bullet (``•``, ``-``, ``*``) or after a line that ends a sentence;
 - a line break inside a paragraph of hard-wrapped text does not, unless the
-  line is short and the next begins with a capital (a headline or caption);
+  line is short and the next begins with a capital (a headline or caption),
+  or the line is the text's first (the headline of a brief);
 - a dateline (``BAGHDAD, Iraq -``) stays with its first sentence.
 """
 
@@ -59,6 +60,7 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
     # Line-based boundaries. Each line break looks only at the line before it and the text after it up to
     # the next non-blank character, so the scan is linear in the length of the text.
     line_start = 0
+    first_break = text.find("\n", len(text) - len(text.lstrip()))
     for m in re.finditer(r"\n", text):
         nl = m.start()
         before = text[line_start:nl].rstrip(" \t\r\u00a0")
@@ -75,6 +77,8 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
         elif len(before) < 40 and not before.endswith(",") and _next_starts_sentence(text, after_at):
             # A short line with no full stop (a headline, a caption label) stands alone.
             cuts.add(nl)
+        elif nl == first_break and len(before) <= 150 and _next_starts_sentence(text, after_at):
+            cuts.add(nl)  # the first line of a brief is its headline
     # Punctuation-based boundaries.
     for m in _END.finditer(text):
         end = m.end()
