@@ -1,13 +1,14 @@
-"""Inference benchmark: this tagger against the Hugging Face pipeline, bf16 against fp32, memory at scale.
+"""Inference benchmark: `python -m infer` against the Hugging Face pipeline, on short news items and long articles.
 
-All in one run, on the same texts and the same checkpoint (models/ner, from `make train`):
-1. tokens/s of `pipeline("token-classification", aggregation_strategy="simple")` (the baseline),
-   of this tagger in fp32 and in bf16 autocast, and the ratios;
-2. entity micro F1 (seqeval strict) of bf16 and fp32 on the annotated test data (the seeds);
-3. peak RSS of `python -m infer` on 1,000 and on 100,000 short articles (input is streamed,
-   so the two should match).
+One run measures, on the same texts and checkpoint, each as a whole command with model loading included:
+1. `pipeline("token-classification", aggregation_strategy="first")` at its defaults (the baseline);
+2. `python -m infer` with every output (spans, event types, event records, Label Studio tasks);
+3. optionally the code of an earlier revision (`--before REV`, e.g. the last release) with its own
+   checkpoints, so today's and the new figures come from one run;
+4. with `--profile`, where the time of `python -m infer` goes on the short items (cProfile).
 
-Usage: python bench/infer.py [--checkpoint models/ner] [--copies 3] [--rss-articles 1000,100000]
+Usage: python bench/infer.py [--checkpoint models/ner] [--short 1600] [--long-copies 2]
+                             [--before REV --before-checkpoint DIR [--before-classifier DIR]] [--profile]
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import pstats
+import subprocess
 import sys
 import tempfile
 import time
@@ -24,84 +27,160 @@ from measure import ROOT, run_measured
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
+PIPELINE = """
+import json, sys, time
+started = time.perf_counter()
+from transformers import pipeline
+pipe = pipeline("token-classification", model=sys.argv[1], aggregation_strategy="first", device="cpu", stride=32)
+texts = [json.loads(l)["text"] for l in open(sys.argv[2], encoding="utf-8")]
+n = 0
+with open(sys.argv[3], "w", encoding="utf-8") as out:
+    for text, entities in zip(texts, pipe(texts)):
+        out.write(json.dumps([[e["start"], e["end"], e["entity_group"]] for e in entities]) + "\\n")
+        n += 1
+print(json.dumps({"articles": n, "seconds": time.perf_counter() - started}))
+"""
+# Where the time goes: the functions whose cumulative time the profile reports, by stage.
+STAGES = {
+    "tokenisation": ["tokenize_text"],
+    "model forward (incl. padding)": ["run"],
+    "second model pass (event-type classifier)": ["probabilities"],
+    "decoding and whole-word snapping": ["_decode", "snap_spans"],
+    "event records": ["code", "event_records"],
+    "reading input": ["_jsonl_items"],
+    "writing outputs": ["append", "write_events", "write_events_csv", "write_labelstudio"],
+}
+RUNNERS = ("windows.py", "tagger.py")  # where WindowRunner.run lives, then and now
 
-def timed(fn, *args):
+
+def short_items(texts: list[str], n: int) -> list[str]:
+    """Briefs of one to three sentences, cut from the bundled articles (headline-sized news items)."""
+    from sitrep.sentences import sentence_spans
+
+    out, size = [], 1
+    while len(out) < n:
+        for text in texts:
+            spans = sentence_spans(text)
+            for i in range(0, len(spans), size):
+                piece = spans[i : i + size]
+                brief = text[piece[0][0] : piece[-1][1]]
+                if len(brief.split()) >= 8:
+                    out.append(brief)
+        size = size % 3 + 1
+    return out[:n]
+
+
+def write_jsonl(path: Path, texts: list[str]) -> None:
+    with open(path, "w", encoding="utf-8") as fh:
+        for i, t in enumerate(texts):
+            fh.write(json.dumps({"id": f"t{i}", "text": t}) + "\n")
+
+
+def count_tokens(checkpoint: str, texts: list[str]) -> int:
+    from transformers import AutoTokenizer
+
+    tok = AutoTokenizer.from_pretrained(checkpoint)
+    return sum(len(ids) for ids in tok(texts, add_special_tokens=False)["input_ids"])
+
+
+def run_pipeline(checkpoint: str, src: Path, tmp: Path) -> float:
+    script = tmp / "pipeline_run.py"
+    script.write_text(PIPELINE)
+    wall, _ = run_measured([sys.executable, str(script), checkpoint, str(src), str(tmp / "pipeline.jsonl")],
+                           tmp / "pipeline.log")
+    return wall
+
+
+def run_infer(checkpoint: str, src: Path, out: Path, log: Path, cwd: Path = ROOT, extra: list[str] = (),
+              env_path: str | None = None) -> float:
+    cmd = [sys.executable, "-m", "infer", f"input={src}", f"output={out}", f"checkpoint={checkpoint}",
+           "progress_bar=false", *extra]
+    if env_path:  # an earlier revision's code, from its own worktree
+        started = time.perf_counter()
+        env = {**os.environ, "PYTHONPATH": env_path, "HF_HUB_OFFLINE": "1"}
+        proc = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True)
+        if proc.returncode not in (0, 1):
+            sys.exit(f"the earlier revision's infer failed:\n{proc.stderr[-2000:]}")
+        return time.perf_counter() - started
+    wall, _ = run_measured(cmd, log)
+    return wall
+
+
+def profile(title: str, checkpoint: str, src: Path, tmp: Path, cwd: Path = ROOT, extra: list[str] = (),
+            pythonpath: str | None = None) -> None:
+    """Where the time of one `python -m infer` goes, by stage (cumulative cProfile times)."""
+    prof = tmp / f"{title.replace(' ', '-')}.prof"
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", **({"PYTHONPATH": pythonpath} if pythonpath else {})}
     started = time.perf_counter()
-    out = fn(*args)
-    return out, time.perf_counter() - started
+    subprocess.run([sys.executable, "-m", "cProfile", "-o", str(prof), "-m", "infer", f"input={src}",
+                    f"output={tmp / (title + '-prof-out')}", f"checkpoint={checkpoint}", "progress_bar=false", *extra],
+                   cwd=cwd, env=env, capture_output=True)
+    wall = time.perf_counter() - started
+    stats = pstats.Stats(str(prof)).stats
+    best: dict[str, float] = {}
+    for (filename, _, name), (_, _, _, ct, _) in stats.items():
+        if name == "run" and not filename.endswith(RUNNERS):
+            continue
+        best[name] = max(best.get(name, 0.0), ct)
+    loop = max((ct for (f, _, n), (_, _, _, ct, _) in stats.items() if n == "tag" and "infer" in f), default=0.0)
+    print(f"\nprofile of {title} on the short items: {wall:.1f} s wall under cProfile")
+    print(f"  {'start-up, reading, loading, outputs (outside tagging)':<52} {wall - loop:6.1f} s")
+    for stage, names in STAGES.items():
+        print(f"  {stage:<52} {sum(best.get(n, 0.0) for n in names):6.1f} s")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--checkpoint", default=str(ROOT / "models" / "ner"))
-    parser.add_argument("--copies", type=int, default=3, help="copies of the bundled articles in the speed set")
-    parser.add_argument("--rss-articles", default="1000,100000", help="article counts of the memory runs")
-    parser.add_argument("--batch-size", type=int, default=32)
+    parser.add_argument("--short", type=int, default=1600, help="short items (one to three sentences)")
+    parser.add_argument("--long-copies", type=int, default=2, help="copies of the long bundled articles")
+    parser.add_argument("--before", help="a git revision whose `python -m infer` to measure alongside")
+    parser.add_argument("--before-checkpoint", help="the tagger checkpoint of that revision")
+    parser.add_argument("--before-classifier", help="its separate event-type classifier, if it had one")
+    parser.add_argument("--profile", action="store_true")
     args = parser.parse_args()
 
-    import torch
-    from transformers import AutoModelForTokenClassification, AutoTokenizer, pipeline
-
-    from sitrep.runtime.tagger import SpanTagger
-    from sitrep.runtime.windows import cpu_has_bf16
     from sitrep.annotated import load_annotated
-    from sitrep.checkpoint import check_checkpoint
-    from sitrep.document import Document
-    from sitrep.metrics import entity_scores
 
-    try:
-        check_checkpoint(args.checkpoint, "ner")
-    except Exception as exc:  # noqa: BLE001 - one line for the user
-        sys.exit(f"error: {exc} (run `make train` first)")
     docs = load_annotated([ROOT / "data" / "annotated"])
-    texts = [d.text for d in docs] * args.copies
-    tokenizer = AutoTokenizer.from_pretrained(args.checkpoint)
-    model = AutoModelForTokenClassification.from_pretrained(args.checkpoint).eval()
-    n_tokens = sum(len(tokenizer(t, add_special_tokens=False)["input_ids"]) for t in texts)
-    print(f"machine: {os.cpu_count()} cores, torch {torch.__version__}, {torch.get_num_threads()} threads, "
-          f"native bf16: {cpu_has_bf16()}")
-    print(f"speed set: {len(texts)} articles, {n_tokens:,} tokens; checkpoint {args.checkpoint}")
-
-    pipe = pipeline("token-classification", model=model, tokenizer=tokenizer, aggregation_strategy="simple",
-                    device="cpu", stride=32)
-    pipe(texts[:2])  # warm-up
-    _, pipe_s = timed(pipe, texts)
-    base = n_tokens / pipe_s
-    print(f"HF pipeline (simple, stride 32): {base:8.0f} tokens/s  ({pipe_s:.1f} s)")
-
-    taggers = {}
-    for precision in ("fp32", "bf16"):
-        tagger = SpanTagger(model, tokenizer, max_length=128, stride=16, batch_size=args.batch_size, precision=precision)
-        tagger.tag(texts[:4])  # warm-up
-        _, secs = timed(tagger.tag, texts)
-        taggers[precision] = tagger
-        print(f"sitrep tagger {precision}:              {n_tokens / secs:8.0f} tokens/s  ({secs:.1f} s)  "
-              f"{n_tokens / secs / base:.2f}x the pipeline")
-
-    test = load_annotated([ROOT / "data" / "annotated" / "seeds.json"])
-    f1 = {}
-    for precision, tagger in taggers.items():
-        spans = tagger.tag([d.text for d in test])
-        pred = [Document(d.id, d.text, s) for d, s in zip(test, spans)]
-        f1[precision] = entity_scores(test, pred)["micro"]["f1"]
-    print(f"seed-test entity micro F1: fp32 {f1['fp32']:.4f}, bf16 {f1['bf16']:.4f} "
-          f"(difference {100 * (f1['bf16'] - f1['fp32']):+.2f} points)")
-
-    brief = ("Gunmen attacked a checkpoint near Kirkuk on Monday, killing two policemen, officials said. "
-             "Iraqi security forces later clashed with the attackers.")
+    long_texts = [d.text for d in docs if len(d.text.split()) >= 250] * args.long_copies
+    sets = {"short items": short_items([d.text for d in docs], args.short), "long articles": long_texts}
     tmp = Path(tempfile.mkdtemp(prefix="sitrep-bench-infer-"))
-    for count in [int(c) for c in args.rss_articles.split(",")]:
-        src = tmp / f"in-{count}.jsonl"
-        with open(src, "w") as fh:
-            for i in range(count):
-                fh.write(json.dumps({"id": f"b{i}", "text": brief}) + "\n")
-        out = tmp / f"out-{count}"
-        cmd = [sys.executable, "-m", "infer", f"input={src}", f"output={out}", f"checkpoint={args.checkpoint}",
-               "progress_bar=false", "chunk_articles=256", "batch_size=64"]
-        wall, rss = run_measured(cmd, tmp / f"infer-{count}.log")
-        summary = json.loads((out / "summary.json").read_text())
-        print(f"python -m infer on {count:>7,} short articles: peak RSS {rss:6.0f} MiB, wall {wall:6.1f} s, "
-              f"{summary['articles_per_second']} articles/s")
+    before_src = None
+    if args.before:
+        before_src = tmp / "before"
+        subprocess.run(["git", "worktree", "add", "--detach", str(before_src), args.before], cwd=ROOT, check=True,
+                       capture_output=True)
+    try:
+        print(f"machine: {os.cpu_count()} cores; checkpoint {args.checkpoint}")
+        rows = []
+        for name, texts in sets.items():
+            src = tmp / f"{name.split()[0]}.jsonl"
+            write_jsonl(src, texts)
+            tokens = count_tokens(args.checkpoint, texts)
+            base = run_pipeline(args.checkpoint, src, tmp)
+            rows.append((name, "HF pipeline (first, defaults)", len(texts), tokens, base, 1.0))
+            if before_src is not None:
+                extra = [f"classifier={args.before_classifier}"] if args.before_classifier else []
+                wall = run_infer(args.before_checkpoint, src, tmp / f"before-{name[:5]}", tmp / "before.log",
+                                 cwd=before_src, extra=extra, env_path=str(before_src / "src"))
+                rows.append((name, f"python -m infer at {args.before}", len(texts), tokens, wall, base / wall))
+            wall = run_infer(args.checkpoint, src, tmp / f"ours-{name[:5]}", tmp / "ours.log")
+            rows.append((name, "python -m infer (now)", len(texts), tokens, wall, base / wall))
+        print("\n| texts | command | articles | tokens | seconds | tokens/s | articles/s | vs pipeline |")
+        print("|---|---|---:|---:|---:|---:|---:|---:|")
+        for name, what, n, tokens, wall, ratio in rows:
+            print(f"| {name} | {what} | {n:,} | {tokens:,} | {wall:.1f} | {tokens / wall:,.0f} | {n / wall:.1f} | "
+                  f"{ratio:.2f}x |")
+        if args.profile:
+            if before_src is not None:
+                extra = [f"classifier={args.before_classifier}"] if args.before_classifier else []
+                profile(f"python -m infer at {args.before}", args.before_checkpoint, tmp / "short.jsonl", tmp,
+                        before_src, extra, str(before_src / "src"))
+            profile("python -m infer (now)", args.checkpoint, tmp / "short.jsonl", tmp)
+    finally:
+        if before_src is not None:
+            subprocess.run(["git", "worktree", "remove", "--force", str(before_src)], cwd=ROOT, capture_output=True)
 
 
 if __name__ == "__main__":

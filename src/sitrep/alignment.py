@@ -57,8 +57,22 @@ def tokenize_text(tokenizer, text: str) -> TokenizedText:
     enc = tokenizer(text, add_special_tokens=False, return_offsets_mapping=True, truncation=False, verbose=False)
     if not getattr(enc, "is_fast", False):
         raise TypeError("sitrep needs a fast tokenizer (offset mapping); load it with use_fast=True")
-    offsets = [tuple(o) for o in enc["offset_mapping"]]
-    tok = TokenizedText(list(enc["input_ids"]), offsets, [])
+    return _group(text, list(enc["input_ids"]), enc["offset_mapping"])
+
+
+def tokenize_texts(tokenizer, texts: list[str]) -> list[TokenizedText]:
+    """:func:`tokenize_text` for many texts in one call of the tokenizer (its Rust side runs them together)."""
+    if not texts:
+        return []
+    enc = tokenizer(texts, add_special_tokens=False, return_offsets_mapping=True, truncation=False, verbose=False)
+    if not getattr(enc, "is_fast", False):
+        raise TypeError("sitrep needs a fast tokenizer (offset mapping); load it with use_fast=True")
+    return [_group(t, ids, offs) for t, ids, offs in zip(texts, enc["input_ids"], enc["offset_mapping"])]
+
+
+def _group(text: str, input_ids: list[int], offset_mapping) -> TokenizedText:
+    offsets = [tuple(o) for o in offset_mapping]
+    tok = TokenizedText(list(input_ids), offsets, [])
     words = tokenize_words(text)
     word_starts = [w.start for w in words]
     last = None

@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 DAY, WEEK, MONTH = "day", "week", "month"
 _MONTH = (r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|Sept?(?:ember)?|"
@@ -51,7 +52,12 @@ class EventDate:
 NO_DATE = EventDate(None, "")
 
 
+WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
+
+@lru_cache(maxsize=4096)
 def _parse(phrase: str, base: dt.date | None, order: str = "MDY") -> dt.date | None:
+    """dateparser on one phrase (cached: wire copy repeats its date phrases)."""
     import dateparser
 
     settings = {"PREFER_DATES_FROM": "past", "PREFER_DAY_OF_MONTH": "first", "DATE_ORDER": order}
@@ -102,8 +108,14 @@ def resolve(sentence: str, article: EventDate) -> EventDate | None:
     phrase, precision, _ = cue
     base = article.date if article.precision == DAY else None
     weekday = re.search(_WEEKDAY, phrase)
-    if weekday and base is not None and base.strftime("%A") == weekday.group(0):
-        return EventDate(base, DAY)  # "on Tuesday" in a Tuesday report: that day
+    if weekday and base is not None:
+        # The most recent such day on or before the report ("on Tuesday" in a Tuesday report: that day).
+        back = (base.weekday() - WEEKDAYS.index(weekday.group(0))) % 7
+        if "last" in phrase.lower() and back == 0:
+            back = 7
+        return EventDate(base - dt.timedelta(days=back), DAY)
+    if re.fullmatch(r"yesterday", phrase.strip(), re.IGNORECASE):
+        return EventDate(base - dt.timedelta(days=1), DAY) if base else None
     if _SAME_DAY.fullmatch(phrase.strip()) or _SAME_DAY.search(phrase):
         return EventDate(base, DAY) if base else None
     if _OVERNIGHT.search(phrase):

@@ -143,7 +143,8 @@ class EventCoder:
         return out
 
     def _place(self, text: str, span: Span, context: set[str], anchor: places.Place | None = None) -> places.Place | None:
-        return self.gazetteer.resolve(text[span.start:span.end], context, places.region_hint(text, span.end), anchor)
+        return self.gazetteer.resolve(text[span.start:span.end], frozenset(context), places.region_hint(text, span.end),
+                                      anchor)
 
     def _anchor(self, text: str, locations: list[Span], context: set[str]) -> places.Place | None:
         """The article's main place: its first sizeable town or region in its countries (ties same-named places)."""

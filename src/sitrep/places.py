@@ -67,6 +67,12 @@ class Gazetteer:
         import sqlite3
 
         self.db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
+        # News repeats its place names: each (name, context) is looked up once.
+        self._cached = lru_cache(maxsize=20_000)(self._resolve)
+
+    def resolve(self, name: str, context=frozenset(), region_hint: bool = False, anchor: Place | None = None) -> Place | None:
+        """The place ``name`` most likely means (see :meth:`_resolve`)."""
+        return self._cached(name, frozenset(context), region_hint, anchor)
 
     # ---- building ----------------------------------------------------------------
 
@@ -171,8 +177,8 @@ class Gazetteer:
         found = self._places("kind = ? AND iso2 = ?", (COUNTRY, iso2))
         return found[0] if found else None
 
-    def resolve(self, name: str, context: set[str] = frozenset(), region_hint: bool = False,
-                anchor: Place | None = None) -> Place | None:
+    def _resolve(self, name: str, context: frozenset[str] = frozenset(), region_hint: bool = False,
+                 anchor: Place | None = None) -> Place | None:
         """The place ``name`` most likely means.
 
         ``context``: ISO2 codes of the countries the article is about; outside them only a country or a

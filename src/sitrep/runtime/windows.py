@@ -16,7 +16,7 @@ from typing import Callable
 import numpy as np
 import torch
 
-from sitrep.alignment import TokenizedText, special_tokens, tokenize_text, window_bounds
+from sitrep.alignment import TokenizedText, special_tokens, tokenize_texts, window_bounds
 
 
 @lru_cache(maxsize=1)
@@ -83,7 +83,7 @@ class WindowRunner:
         self.forward = forward or default_forward(self.model)
 
     def tokenize(self, texts: list[str]) -> list[TokenizedText]:
-        return [tokenize_text(self.tokenizer, t) for t in texts]
+        return tokenize_texts(self.tokenizer, texts)
 
     def windows(self, toks: list[TokenizedText]) -> list[Window]:
         out = []
