@@ -7,7 +7,7 @@ TORCH ?= torch==2.13.0
 export HF_HUB_OFFLINE ?= 1
 export TOKENIZERS_PARALLELISM ?= false
 
-.PHONY: setup run train test data bench clean
+.PHONY: setup run train test test-fast data bench mutation clean
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -40,6 +40,10 @@ bench: setup
 # The whole test suite (what .ci/run runs).
 test: setup
 	$(PY) -m pytest
+
+# Day-to-day: everything but the tests marked slow (real command lines, servers, browsers, sweeps).
+test-fast: setup
+	$(PY) -m pytest -m "not slow"
 
 # Regenerate the Label Studio exports in data/annotated/ from the markup in data/markup/.
 data: setup

@@ -36,22 +36,34 @@ def tiny_tokenizer():
     return tiny_tokenizer()
 
 
-@pytest.fixture(scope="session")
-def tiny_checkpoints(tmp_path_factory):
-    """A tiny tagger and classifier trained for a few steps on the bundled data: (ner_dir, event_types_dir)."""
+def _train_tiny(out: Path, task: str) -> Path:
     from hydra import compose, initialize_config_dir
 
     from train.run import train
 
-    out = tmp_path_factory.mktemp("checkpoints")
-    dirs = []
-    for task in ("ner", "event_types"):
-        with initialize_config_dir(config_dir=str(ROOT / "configs"), version_base="1.3"):
-            cfg = compose("train", overrides=[
-                "model=tiny", f"task={task}", "trainer.args.max_steps=150", "trainer.args.learning_rate=3e-3",
-                "trainer.args.report_to=[]", "trainer.args.disable_tqdm=true", f"paths.root_dir={ROOT}",
-                f"paths.models_dir={out}/models", f"paths.log_dir={out}/outputs",
-            ])
-        train(cfg, run_dir=out / task)
-        dirs.append(out / "models" / task)
-    return tuple(dirs)
+    with initialize_config_dir(config_dir=str(ROOT / "configs"), version_base="1.3"):
+        cfg = compose("train", overrides=[
+            "model=tiny", f"task={task}", "trainer.args.max_steps=150", "trainer.args.learning_rate=3e-3",
+            "trainer.args.report_to=[]", "trainer.args.disable_tqdm=true", f"paths.root_dir={ROOT}", "report=false",
+            f"paths.models_dir={out}/models", f"paths.log_dir={out}/outputs",
+        ])
+    train(cfg, run_dir=out / task)
+    return out / "models" / task
+
+
+@pytest.fixture(scope="session")
+def tiny_ner(tmp_path_factory) -> Path:
+    """A tiny tagger with its article head, trained for a few steps on the bundled data."""
+    return _train_tiny(tmp_path_factory.mktemp("tiny-ner"), "ner")
+
+
+@pytest.fixture(scope="session")
+def tiny_classifier(tmp_path_factory) -> Path:
+    """A tiny separate event-type classifier (the deprecated second pass)."""
+    return _train_tiny(tmp_path_factory.mktemp("tiny-classifier"), "event_types")
+
+
+@pytest.fixture(scope="session")
+def tiny_checkpoints(tiny_ner):
+    """(tagger, None): the shape older tests take; the classifier has its own fixture."""
+    return tiny_ner, None

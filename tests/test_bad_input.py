@@ -18,6 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 ROOT = Path(__file__).resolve().parent.parent
+pytestmark = pytest.mark.slow  # real command lines, one process each
 RAW = sorted((ROOT / "data" / "raw").glob("*.txt"))
 ENV = {**os.environ, "HF_HUB_OFFLINE": "1"}
 

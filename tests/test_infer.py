@@ -107,8 +107,9 @@ def test_without_an_article_head_event_types_are_the_triggers_found(tiny_checkpo
         assert record["suggested_event_types"] == []
 
 
-def test_an_old_classifier_folder_still_works_with_a_deprecation_line(tiny_checkpoints, tmp_path):
-    ner, event_types = tiny_checkpoints
+@pytest.mark.slow
+def test_an_old_classifier_folder_still_works_with_a_deprecation_line(tiny_checkpoints, tiny_classifier, tmp_path):
+    event_types = tiny_classifier
     proc = infer_cli(tiny_checkpoints, f"input={RAW[0]}", f"output={tmp_path}", f"classifier={event_types}")
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert "a separate event-type classifier is deprecated" in proc.stdout + proc.stderr
@@ -116,6 +117,7 @@ def test_an_old_classifier_folder_still_works_with_a_deprecation_line(tiny_check
     assert record["event_types"] and all(t["label"] in SCHEME.event_type_choices for t in record["event_types"])
 
 
+@pytest.mark.slow
 def test_inputs_glob_jsonl_and_stdin(tiny_checkpoints, tmp_path):
     run(infer_cfg(tiny_checkpoints, tmp_path / "glob", f"input='{ROOT}/data/raw/00[12]_*.txt'"))
     assert [r["id"] for r in lines(tmp_path / "glob" / "predictions.jsonl")] == [p.stem for p in RAW[1:]]
@@ -132,6 +134,7 @@ def test_inputs_glob_jsonl_and_stdin(tiny_checkpoints, tmp_path):
     assert "tagged 3 article(s)" in proc.stdout
 
 
+@pytest.mark.slow
 def test_bad_items_get_error_records_and_the_run_goes_on(tiny_checkpoints, tmp_path):
     folder = tmp_path / "in"
     folder.mkdir()
@@ -172,6 +175,7 @@ def test_bad_jsonl_lines(tiny_checkpoints, tmp_path):
     assert summary["failures"] == 4
 
 
+@pytest.mark.slow
 def test_missing_or_pickle_checkpoint_is_one_line_error(tiny_checkpoints, tmp_path):
     pickle_dir = tmp_path / "pickled"
     pickle_dir.mkdir()
@@ -183,6 +187,7 @@ def test_missing_or_pickle_checkpoint_is_one_line_error(tiny_checkpoints, tmp_pa
     assert proc.returncode == 2 and "no such file or folder, and no file matches it as a glob" in proc.stderr
 
 
+@pytest.mark.slow
 def test_resume_after_sigkill_writes_every_article_exactly_once(tiny_checkpoints, tmp_path):
     texts = [p.read_text() for p in RAW]
     jsonl = tmp_path / "many.jsonl"
@@ -286,3 +291,41 @@ def test_spans_equal_the_hf_pipeline_first_strategy(tiny_checkpoints):
                 assert s.score == pytest.approx(untrimmed[(s.start, s.end)], abs=1e-4)
         compared += len(spans)
     assert compared > 20, "the tiny model must predict something to compare"
+
+
+class EdgeBlindModel(torch.nn.Module):
+    """A 'tagger' that sees a name only away from its window's edges, as real models see less context there:
+    any windowing must give each token the prediction of the window in which it sits most centrally."""
+
+    def __init__(self, token_id, margin=3):
+        super().__init__()
+        from transformers import PretrainedConfig
+
+        self.config = PretrainedConfig(id2label=SCHEME.id2label, label2id=SCHEME.label2id)
+        self.token_id, self.margin = token_id, margin
+
+    def forward(self, input_ids, attention_mask=None):
+        from types import SimpleNamespace
+
+        batch, width = input_ids.shape
+        logits = torch.full((batch, width, len(SCHEME.bio_tags)), -5.0)
+        logits[..., 0] = 5.0
+        lengths = attention_mask.sum(dim=1)
+        for b in range(batch):
+            for p in range(int(lengths[b])):
+                central = min(p, int(lengths[b]) - 1 - p) >= self.margin
+                if central and int(input_ids[b, p]) == self.token_id:
+                    logits[b, p, 0] = -5.0
+                    logits[b, p, SCHEME.label2id["B-LOCATION"]] = 5.0
+        return SimpleNamespace(logits=logits)
+
+
+def test_window_merge_takes_the_most_central_window(tiny_tokenizer):
+    vocab = tiny_tokenizer.get_vocab()
+    tagger = SpanTagger(EdgeBlindModel(vocab["mosul"]), tiny_tokenizer, max_length=16, stride=8, batch_size=8,
+                        precision="fp32")
+    text = " ".join(["the army said"] * 3 + ["mosul"] + ["the town of mosul"] * 12 + ["the army said"] * 2)
+    spans = tagger.tag([text])[0]
+    # Every "mosul" sits near an edge in some window and centrally in another: all of them come out.
+    assert [text[s.start:s.end] for s in spans] == ["mosul"] * 13
+    assert all(s.label == "LOCATION" for s in spans)

@@ -103,6 +103,7 @@ def console_errors(stderr: str) -> list[str]:
     return [l for l in stderr.splitlines() if "CONSOLE" in l or "Uncaught" in l or "Failed to load resource" in l]
 
 
+@pytest.mark.slow
 def test_html_renders_in_headless_chromium(report_dir, tmp_path):
     page = report_dir / "report.html"
     shot = tmp_path / "shot.png"
@@ -119,6 +120,7 @@ def test_html_renders_in_headless_chromium(report_dir, tmp_path):
     assert dom.count("data:image/png;base64,") == 3  # F1 bars, confusion heatmap, learning curve
 
 
+@pytest.mark.slow
 def test_console_error_detector_can_fail(tmp_path):
     broken = tmp_path / "broken.html"
     broken.write_text("<!doctype html><html><body><script>console.error('boom'); undefined_fn();</script></body></html>")
@@ -175,3 +177,23 @@ def test_evaluate_without_required_flags_is_argparse_usage(capsys):
     with pytest.raises(SystemExit) as exc:
         main(["evaluate", "--predictions=p.jsonl"])
     assert exc.value.code == 2 and "the following arguments are required: --data, --output" in capsys.readouterr().err
+
+
+def test_evaluate_with_a_checkpoint_gives_the_spans_infer_gives(tiny_ner, tmp_path, capsys):
+    """One loader for both: the same checkpoint gives the same spans and event types in evaluate and infer."""
+    from hydra import compose, initialize_config_dir
+
+    from infer.run import run
+
+    with initialize_config_dir(config_dir=str(ROOT / "configs"), version_base="1.3"):
+        cfg = compose("infer", overrides=[f"checkpoint={tiny_ner}", f"input={SEEDS}", f"output={tmp_path / 'tagged'}",
+                                          "progress_bar=false", "precision=fp32"])
+    run(cfg)
+    tagged = {r["id"]: r for r in map(json.loads, (tmp_path / "tagged" / "predictions.jsonl").read_text().splitlines())}
+    assert main(["evaluate", f"--checkpoint={tiny_ner}", f"--data={SEEDS}", f"--output={tmp_path / 'eval'}",
+                 "--precision=fp32"]) == 0
+    scored = json.loads((tmp_path / "eval" / "documents.json").read_text())["predicted"]
+    assert len(scored) == 3
+    for d in scored:
+        assert [tuple(s[:3]) for s in d["spans"]] == [(s["start"], s["end"], s["label"]) for s in tagged[d["id"]]["spans"]]
+        assert d["event_types"] == [t["label"] for t in tagged[d["id"]]["event_types"]]

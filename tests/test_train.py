@@ -93,6 +93,7 @@ def test_ner_trains_saves_a_standard_checkpoint_and_publishes(tmp_path):
     assert all(0 <= s.start < s.end <= 27 for s in spans)
 
 
+@pytest.mark.slow
 def test_event_types_tunes_thresholds_and_reloads(tmp_path):
     from sitrep.runtime.classifier import EventTypeClassifier
 
@@ -111,6 +112,7 @@ def test_event_types_tunes_thresholds_and_reloads(tmp_path):
     assert always_none[0][0][0] == "NONE"
 
 
+@pytest.mark.slow
 def test_cross_validation_reports_mean_and_sd_and_publishes_nothing(tmp_path):
     cfg = make_cfg(tmp_path, "data.cv_folds=2", "trainer.args.max_steps=2")
     metrics = train(cfg, run_dir=tmp_path / "run")
@@ -203,6 +205,7 @@ def test_publish_is_atomic(tmp_path, monkeypatch):
     assert sorted(p.name for p in old.parent.iterdir()) == ["ner"]
 
 
+@pytest.mark.slow
 def test_multirun_sweep_writes_a_summary_and_hydra_dirs(tmp_path):
     """The real command line: a 2-run sweep over seeds ends with a mean ± sd table in the sweep dir."""
     sweep = tmp_path / "sweep"

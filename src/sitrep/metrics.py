@@ -140,34 +140,34 @@ def overlap_scores(gold: list[Document], pred: list[Document], scheme: LabelSche
 
 
 def event_type_scores(gold: list[Document], pred: list[Document], scheme: LabelScheme = SCHEME) -> dict:
-    """Per-type P/R/F1 over articles (NONE means no type), micro and macro."""
+    """Per-type P/R/F1 over articles (NONE means no type), micro and macro (over types with gold support),
+    and the exact match of the whole set: scikit-learn's multi-label metrics."""
+    from sklearn.metrics import accuracy_score, precision_recall_fscore_support
+    from sklearn.preprocessing import MultiLabelBinarizer
+
+    types = list(scheme.trigger_labels)
     pred_by_id = {d.id: d for d in pred}
-    types = scheme.trigger_labels
-    counts = {t: {"tp": 0, "fp": 0, "fn": 0} for t in types}
-    exact = 0
-    for doc in gold:
-        g = set(doc.event_types) - {scheme.none_choice}
-        p = set(pred_by_id[doc.id].event_types if doc.id in pred_by_id else []) - {scheme.none_choice}
-        exact += g == p
-        for t in types:
-            counts[t]["tp"] += t in g and t in p
-            counts[t]["fp"] += t not in g and t in p
-            counts[t]["fn"] += t in g and t not in p
+    binarizer = MultiLabelBinarizer(classes=types)
+    y_true = binarizer.fit_transform([[t for t in d.event_types if t in types] for d in gold])
+    y_pred = binarizer.transform([[t for t in (pred_by_id[d.id].event_types if d.id in pred_by_id else []) if t in types]
+                                  for d in gold])
 
-    def prf(tp: int, fp: int, fn: int) -> dict:
-        p = tp / (tp + fp) if tp + fp else 0.0
-        r = tp / (tp + fn) if tp + fn else 0.0
-        f = 2 * p * r / (p + r) if p + r else 0.0
-        return {"precision": _round(p), "recall": _round(r), "f1": _round(f), "support": tp + fn}
+    def row(p, r, f, n) -> dict:
+        return {"precision": _round(p), "recall": _round(r), "f1": _round(f), "support": int(n)}
 
-    per_type = {t: prf(**c) for t, c in counts.items()}
-    micro = prf(*(sum(c[k] for c in counts.values()) for k in ("tp", "fp", "fn")))
-    present = [per_type[t] for t in types if per_type[t]["support"] > 0]
-    macro = {k: _round(sum(r[k] for r in present) / len(present)) if present else 0.0 for k in ("precision", "recall", "f1")}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        p, r, f, n = precision_recall_fscore_support(y_true, y_pred, labels=list(range(len(types))), zero_division=0)
+        per_type = {t: row(p[i], r[i], f[i], n[i]) for i, t in enumerate(types)}
+        micro = row(*precision_recall_fscore_support(y_true, y_pred, average="micro", zero_division=0)[:3], n.sum())
+        present = [i for i in range(len(types)) if n[i] > 0]
+        macro = ({k: v for k, v in row(*precision_recall_fscore_support(
+            y_true, y_pred, labels=present, average="macro", zero_division=0)[:3], 0).items() if k != "support"}
+            if present else {"precision": 0.0, "recall": 0.0, "f1": 0.0})
     return {
         "scheme": "article level, multi-label",
         "micro": micro,
         "macro": macro,
         "per_type": per_type,
-        "exact_match": _round(exact / len(gold)) if gold else 0.0,
+        "exact_match": _round(accuracy_score(y_true, y_pred)) if gold else 0.0,
     }
