@@ -39,7 +39,7 @@ def tiny_tokenizer():
 def _train_tiny(out: Path, task: str) -> Path:
     from hydra import compose, initialize_config_dir
 
-    from train.run import train
+    from train.training import train
 
     with initialize_config_dir(config_dir=str(ROOT / "configs"), version_base="1.3"):
         cfg = compose("train", overrides=[

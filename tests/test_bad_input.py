@@ -306,7 +306,7 @@ def test_validate_checks_ids_across_files_and_markup_ids_stay_strings(tmp_path):
 def test_every_id_comes_back_exactly_once_whatever_the_unicode(texts, tiny_checkpoints, tmp_path_factory):
     from hydra import compose, initialize_config_dir
 
-    from infer.run import run
+    from infer.job import run
 
     tmp = tmp_path_factory.mktemp("fuzz")
     src = tmp / "in.jsonl"

@@ -13,7 +13,7 @@ import pytest
 import torch
 from hydra import compose, initialize_config_dir
 
-from infer.run import run
+from infer.job import run
 from sitrep.runtime.tagger import SpanTagger
 from sitrep.labelstudio import parse_export
 from sitrep.scheme import SCHEME

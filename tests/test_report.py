@@ -183,7 +183,7 @@ def test_evaluate_with_a_checkpoint_gives_the_spans_infer_gives(tiny_ner, tmp_pa
     """One loader for both: the same checkpoint gives the same spans and event types in evaluate and infer."""
     from hydra import compose, initialize_config_dir
 
-    from infer.run import run
+    from infer.job import run
 
     with initialize_config_dir(config_dir=str(ROOT / "configs"), version_base="1.3"):
         cfg = compose("infer", overrides=[f"checkpoint={tiny_ner}", f"input={SEEDS}", f"output={tmp_path / 'tagged'}",

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from hydra import compose, initialize_config_dir
 
-from infer.run import run
+from infer.job import run
 
 ROOT = Path(__file__).resolve().parent.parent
 pytestmark = pytest.mark.slow

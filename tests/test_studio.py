@@ -95,7 +95,7 @@ def test_push_pull_and_train_on_what_came_back(env, capsys, tiny_checkpoints, tm
     assert code == 0 and "1 new task(s)" in out
 
     # Train two steps on the pulled annotations.
-    from train.run import train
+    from train.training import train
 
     with initialize_config_dir(config_dir=str(ROOT / "configs"), version_base="1.3"):
         cfg = compose("train", overrides=["model=tiny", "trainer.args.max_steps=2", "trainer.args.report_to=[]",

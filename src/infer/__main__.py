@@ -11,7 +11,7 @@ import hydra
 from omegaconf import DictConfig
 
 from infer.outputs import ResumeError
-from infer.run import Interrupted, format_summary, run
+from infer.job import Interrupted, format_summary, run
 from infer.settings import SettingsError
 from sitrep.articles import InputError
 from sitrep.checkpoint import CheckpointError

@@ -248,6 +248,15 @@ def write_report(out_dir: str | Path, report: dict, gold: list[Document], pred: 
     return page
 
 
+def rerender(report_dir: str | Path, extras: dict) -> Path:
+    """A written report again, with more sections (cross-validation, a learning curve); returns its page."""
+    report_dir = Path(report_dir)
+    report = json.loads((report_dir / "report.json").read_text(encoding="utf-8"))
+    report.update(extras)
+    gold, pred = read_documents(report_dir)
+    return write_report(report_dir, report, gold, pred)
+
+
 def summary_text(report_dir: str | Path) -> str:
     """The scores of a written report for a terminal: report.md without the per-article error lists."""
     report = json.loads((Path(report_dir) / "report.json").read_text(encoding="utf-8"))

@@ -13,7 +13,7 @@ from omegaconf.errors import OmegaConfBaseException
 
 from sitrep.annotated import AnnotationError
 from sitrep.checkpoint import CheckpointError
-from train.run import LostSpansError, train
+from train.training import LostSpansError, train
 from train.splits import SplitError
 
 

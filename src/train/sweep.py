@@ -11,6 +11,8 @@ from pathlib import Path
 import yaml
 from hydra.experimental.callback import Callback
 
+from sitrep.report_render import rerender
+
 SEED_KEYS = ("seed",)
 
 
@@ -161,8 +163,6 @@ def _learning_curve_report(summary: dict, sweep_dir: Path) -> None:
     """The report of the largest setting's first run, re-rendered with the learning curve, in sweep_dir/report."""
     import shutil
 
-    from train.run import add_to_report
-
     rows = [r for r in summary["settings"] if "x" in r and "test" in r]
     if not rows or not rows[-1]["reports"]:
         return
@@ -171,7 +171,7 @@ def _learning_curve_report(summary: dict, sweep_dir: Path) -> None:
     source = (sweep_dir / rows[-1]["reports"][0]).parent
     target = sweep_dir / "report"
     shutil.copytree(source, target, dirs_exist_ok=True)
-    add_to_report(target, {"learning_curve": curve})
+    rerender(target, {"learning_curve": curve})
 
 
 class SweepSummary(Callback):

@@ -16,6 +16,8 @@ from omegaconf import DictConfig, OmegaConf
 from transformers import TrainerCallback
 
 from sitrep.checkpoint import publish, write_scheme
+from sitrep.report import build_report
+from sitrep.report_render import rerender, write_report
 from sitrep.runtime.windows import resolve_precision
 from sitrep.scheme import SCHEME
 from train.model_card import write_model_card
@@ -76,7 +78,7 @@ def train(cfg: DictConfig, run_dir: str | Path | None = None) -> dict:
         metrics = {"task": task.name, "model": backbone.name, "cv_folds": len(folds),
                    "cv": summarise_folds(folds), "folds": folds}
         if cfg.report and folds and "report" in folds[0]:
-            metrics["report"] = add_to_report(Path(folds[0]["report"]).parent, {"cv": metrics["cv"]})
+            metrics["report"] = str(rerender(Path(folds[0]["report"]).parent, {"cv": metrics["cv"]}))
     else:
         metrics = fit(cfg, split, backbone, tokenizer, task, run_dir / "checkpoint")
         if not is_main_process():
@@ -185,9 +187,6 @@ def fit(cfg: DictConfig, split: Split, backbone, tokenizer, task, out_dir: Path)
     }
     save_checkpoint(cfg, model, tokenizer, task, metrics, split, out_dir)
     if cfg.report and predicted_test:
-        from sitrep.report import build_report
-        from sitrep.report_render import write_report
-
         report = build_report(split.test, predicted_test, source=f"{out_dir} ({task.name}, test split)",
                               gold_source="test split: " + ", ".join(map(str, cfg.data.test)),
                               spans=task.name == "ner", event_types=True,
@@ -227,16 +226,6 @@ def save_checkpoint(cfg: DictConfig, model, tokenizer, task, metrics: dict, spli
     (out_dir / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n", encoding="utf-8")
     (out_dir / "config.yaml").write_text(OmegaConf.to_yaml(cfg, resolve=True), encoding="utf-8")
     write_model_card(out_dir, cfg, metrics, split)
-
-
-def add_to_report(report_dir: Path, extras: dict) -> str:
-    """Re-render a written report with more sections (cross-validation, learning curve)."""
-    from sitrep.report_render import read_documents, write_report
-
-    report = json.loads((report_dir / "report.json").read_text(encoding="utf-8"))
-    report.update(extras)
-    gold, pred = read_documents(report_dir)
-    return str(write_report(report_dir, report, gold, pred))
 
 
 def _mean_sd(values: list[float]) -> dict:
