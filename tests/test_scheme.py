@@ -58,3 +58,11 @@ def test_duplicate_label_is_rejected():
 
     with pytest.raises(ValueError, match="twice"):
         LabelScheme(span_labels=(SCHEME.span_labels[0], SCHEME.span_labels[0]))
+
+
+def test_roles_and_the_acled_table_follow_the_scheme():
+    from sitrep import acled
+
+    assert (SCHEME.actor_label, SCHEME.location_label, SCHEME.casualty_label) == ("ACTOR", "LOCATION", "CASUALTY")
+    # Every trigger label has an ACLED mapping and a merge precedence, and nothing else does.
+    assert set(acled.TABLE) == set(SCHEME.trigger_labels) == set(acled.PRECEDENCE)

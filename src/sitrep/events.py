@@ -42,12 +42,12 @@ LIST_JOIN = re.compile(r"^\s*(,|and|or|,\s*and)\s*$")
 CLAUSE_BREAK = re.compile(r"[;:]|\bwhile\b|\bbut\b|\bwhereas\b|\bafter\b|\bbefore\b", re.IGNORECASE)
 
 
-def span_record(text: str, span: Span) -> dict:
-    """A span as predictions.jsonl writes it; CASUALTY spans carry their number."""
+def span_record(text: str, span: Span, scheme: LabelScheme = SCHEME) -> dict:
+    """A span as predictions.jsonl writes it; casualty spans carry their number."""
     record = {"start": span.start, "end": span.end, "text": text[span.start : span.end], "label": span.label}
     if span.score is not None:
         record["score"] = round(float(span.score), 4)
-    if span.label == "CASUALTY":
+    if span.label == scheme.casualty_label:
         record["number"] = casualty_number(record["text"])
     return record
 
@@ -89,7 +89,9 @@ class EventCoder:
             return max(0, bisect_right(starts, pos) - 1)
 
         by_label = lambda label: [s for s in spans if s.label == label]
-        locations, actors, casualties = by_label("LOCATION"), by_label("ACTOR"), by_label("CASUALTY")
+        sch = self.scheme
+        locations, actors, casualties = (by_label(sch.location_label), by_label(sch.actor_label),
+                                         by_label(sch.casualty_label))
         context = self._context(text, locations + actors)
         anchor = self._anchor(text, locations, context)
         resolved = {(s.start, s.end): self._place(text, s, context, anchor) for s in locations}

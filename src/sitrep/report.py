@@ -48,13 +48,14 @@ def span_confusion(gold: list[Document], pred: list[Document], scheme: LabelSche
     return {"matching": "best character overlap", "rows": rows, "columns": cols, "matrix": matrix}
 
 
-def casualty_accuracy(gold: list[Document], pred: list[Document]) -> dict:
-    """Exact-number accuracy and mean absolute error over matched CASUALTY spans."""
+def casualty_accuracy(gold: list[Document], pred: list[Document], scheme: LabelScheme = SCHEME) -> dict:
+    """Exact-number accuracy and mean absolute error over matched casualty spans."""
     pred_by_id = {d.id: d for d in pred}
+    casualty = scheme.casualty_label
     pairs = []
     for doc in gold:
-        predicted = [s for s in (pred_by_id[doc.id].spans if doc.id in pred_by_id else []) if s.label == "CASUALTY"]
-        for g in (s for s in doc.spans if s.label == "CASUALTY"):
+        predicted = [s for s in (pred_by_id[doc.id].spans if doc.id in pred_by_id else []) if s.label == casualty]
+        for g in (s for s in doc.spans if s.label == casualty):
             match = _best_overlap(g, predicted)
             if match is None:
                 continue
@@ -62,7 +63,7 @@ def casualty_accuracy(gold: list[Document], pred: list[Document]) -> dict:
             pairs.append({"article": doc.id, "gold": doc.text[g.start:g.end], "predicted": doc.text[match.start:match.end],
                           "gold_number": gn, "predicted_number": pn})
     numeric = [p for p in pairs if p["gold_number"] is not None and p["predicted_number"] is not None]
-    gold_total = sum(1 for d in gold for s in d.spans if s.label == "CASUALTY")
+    gold_total = sum(1 for d in gold for s in d.spans if s.label == casualty)
     return {
         "gold_spans": gold_total,
         "matched": len(pairs),
@@ -117,7 +118,7 @@ def build_report(gold: list[Document], pred: list[Document], *, source: str, gol
     if spans:
         report["entities"] = {"seqeval": entity_scores(gold, pred, scheme), "nervaluate": nervaluate_scores(gold, pred, scheme)}
         report["confusion"] = span_confusion(gold, pred, scheme)
-        report["casualties"] = casualty_accuracy(gold, pred)
+        report["casualties"] = casualty_accuracy(gold, pred, scheme)
     if event_types:
         report["event_types"] = event_type_scores(gold, pred, scheme)
     report["per_article"] = article_errors(gold, pred)

@@ -15,12 +15,17 @@ ENTITY = "entity"
 TRIGGER = "trigger"
 
 
+ACTOR_ROLE, LOCATION_ROLE, CASUALTY_ROLE = "actor", "location", "casualty"
+
+
 @dataclass(frozen=True)
 class SpanLabel:
     name: str
     kind: str  # ENTITY or TRIGGER
     colour: str  # hex colour shared by Label Studio and the HTML reports
     description: str
+    # What an entity label is to event coding, reports and augmentation: the actor, the place, the toll.
+    role: str = ""
 
 
 @dataclass(frozen=True)
@@ -61,6 +66,25 @@ class LabelScheme:
     @cached_property
     def colours(self) -> dict[str, str]:
         return {lab.name: lab.colour for lab in self.span_labels}
+
+    def label_for(self, role: str) -> str:
+        """The label that plays ``role`` (actor, location, casualty); code names roles, never labels."""
+        for lab in self.span_labels:
+            if lab.role == role:
+                return lab.name
+        raise KeyError(f"the label scheme has no {role} label")
+
+    @cached_property
+    def actor_label(self) -> str:
+        return self.label_for(ACTOR_ROLE)
+
+    @cached_property
+    def location_label(self) -> str:
+        return self.label_for(LOCATION_ROLE)
+
+    @cached_property
+    def casualty_label(self) -> str:
+        return self.label_for(CASUALTY_ROLE)
 
     def priority(self, name: str) -> int:
         """Lower wins: the spec says to take the label listed first."""
@@ -124,11 +148,11 @@ class LabelScheme:
 SCHEME = LabelScheme(
     span_labels=(
         SpanLabel("ACTOR", ENTITY, "#1f77b4",
-                  "named organisation, force, armed group, agency or person acting or acted upon"),
+                  "named organisation, force, armed group, agency or person acting or acted upon", ACTOR_ROLE),
         SpanLabel("LOCATION", ENTITY, "#2ca02c",
-                  "named place: country, province, city, village, district, river, site"),
+                  "named place: country, province, city, village, district, river, site", LOCATION_ROLE),
         SpanLabel("CASUALTY", ENTITY, "#d62728",
-                  "quantity of people killed, wounded or found dead (the quantity only)"),
+                  "quantity of people killed, wounded or found dead (the quantity only)", CASUALTY_ROLE),
         SpanLabel("BATTLE", TRIGGER, "#ff7f0e",
                   "armed clash between organised groups: clashes, fighting, offensive"),
         SpanLabel("TERRITORY", TRIGGER, "#9467bd",
