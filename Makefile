@@ -18,8 +18,9 @@ $(VENV)/.installed: pyproject.toml
 
 setup: $(VENV)/.installed
 
-# The main job on the bundled data: check the annotations, train both models (checkpoints in
-# models/ner and models/event_types), then tag the raw seed articles into outputs/tagged/.
+# The main job on the bundled data: check the annotations, train the tagger with its article head on the
+# authored and real training articles (checkpoint in models/ner), then tag the raw seed articles into
+# outputs/tagged/ (spans, event types, ACLED-style event records).
 run: setup
 	$(PY) -m sitrep validate data/annotated
 	$(PY) -m sitrep stats data/annotated
@@ -27,14 +28,13 @@ run: setup
 	$(PY) -m infer input=data/raw output=outputs/tagged progress_bar=false
 
 train: setup
-	$(PY) -m train task=ner
-	$(PY) -m train task=event_types
+	$(PY) -m train trainer.args.disable_tqdm=true
 
-# Throughput and memory: training (fp32 against bf16), tagging (against the HF pipeline),
-# and the local engine against Ray. bench/infer.py and bench/scale.py need `make train` first.
+# Throughput and memory: training (fp32 against bf16), tagging short items and long articles against the
+# HF pipeline (with a profile), and the local engine against Ray. The last two need `make train` first.
 bench: setup
 	$(PY) bench/train.py
-	$(PY) bench/infer.py
+	$(PY) bench/infer.py --profile
 	$(PY) bench/scale.py
 
 # The whole test suite (what .ci/run runs).

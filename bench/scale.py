@@ -34,8 +34,8 @@ def main() -> None:
     print(f"input: {n} articles; outputs in {tmp}")
     runs = {
         "local engine (2 torch threads)": ["engine=local", "num_threads=2"],
-        "ray, 1 worker x 2 CPUs": ["engine=ray", "ray.num_cpus=2", "ray.num_workers=1", "ray.cpus_per_worker=2"],
-        "ray, 2 workers x 1 CPU": ["engine=ray", "ray.num_cpus=2", "ray.num_workers=2", "ray.cpus_per_worker=1"],
+        "ray, 1 worker x 2 CPUs": ["engine=ray", "engine.num_cpus=2", "engine.num_workers=1", "engine.cpus_per_worker=2"],
+        "ray, 2 workers x 1 CPU": ["engine=ray", "engine.num_cpus=2", "engine.num_workers=2", "engine.cpus_per_worker=1"],
     }
     for i, (name, overrides) in enumerate(runs.items()):
         out = tmp / f"out-{i}"
