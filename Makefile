@@ -45,6 +45,12 @@ test: setup
 test-fast: setup
 	$(PY) -m pytest -m "not slow"
 
+# Mutation testing (mutmut) of the modules named in pyproject.toml; `mutmut results` lists the survivors.
+mutation: setup
+	$(VENV)/bin/pip install -q --disable-pip-version-check "mutmut>=3.8"
+	$(VENV)/bin/mutmut run --max-children 2 || true
+	$(VENV)/bin/mutmut results
+
 # Regenerate the Label Studio exports in data/annotated/ from the markup in data/markup/.
 data: setup
 	for d in data/markup/*/; do $(PY) -m sitrep convert $$d -o data/annotated/$$(basename $$d).json || exit 1; done

@@ -84,3 +84,20 @@ def test_label_change_inside_i_run_starts_new_span():
     words = [(0, 1), (2, 3), (4, 5)]
     spans = word_tags_to_spans(words, ["B-ACTOR", "I-LOCATION", "O"])
     assert [(s.start, s.end, s.label) for s in spans] == [(0, 1, "ACTOR"), (2, 3, "LOCATION")]
+
+
+def test_merge_windows_takes_each_token_from_its_most_central_window():
+    import numpy as np
+
+    from sitrep.runtime.merge import merge_windows
+
+    # Two windows over 6 tokens: [0, 4) says label 1 everywhere, [2, 6) says label 2 everywhere.
+    first = np.tile(np.array([0.0, 1.0, 0.0]), (4, 1))
+    second = np.tile(np.array([0.0, 0.0, 1.0]), (4, 1))
+    merged = merge_windows(6, [(0, 4, first), (2, 6, second)])
+    # Token 2 is 2 from the first window's start (centrality min(2, 1) = 1) and 0 from the second's (0): first.
+    # Token 3 is at the first window's edge (0) and 1 into the second (1): second.
+    assert merged.argmax(axis=1).tolist() == [1, 1, 1, 2, 2, 2]
+    # A tie keeps the earlier window.
+    tie = merge_windows(3, [(0, 3, np.tile([0.0, 1.0], (3, 1))), (0, 3, np.tile([1.0, 0.0], (3, 1)))])
+    assert tie.argmax(axis=1).tolist() == [1, 1, 1]

@@ -20,6 +20,7 @@ from sitrep.checkpoint import CheckpointError, check_checkpoint
 from sitrep.runtime.loading import load_pretrained, load_tokenizer
 from sitrep.document import Span
 from sitrep.runtime.article_head import ArticleHead, has_head, head_forward
+from sitrep.runtime.merge import merge_windows
 from sitrep.runtime.windows import Window, WindowOutput, WindowRunner, sigmoid, softmax, trained_windowing
 from sitrep.scheme import SCHEME, LabelScheme
 from sitrep.words import snap_spans
@@ -116,15 +117,7 @@ class SpanTagger:
     def _decode(self, tok: TokenizedText, parts: list[tuple[Window, WindowOutput]]) -> list[Span]:
         if not parts:
             return []
-        n_labels = parts[0][1].tokens.shape[-1]
-        logits = np.zeros((tok.n_tokens, n_labels), dtype=np.float32)
-        best = np.full(tok.n_tokens, -1, dtype=np.int64)  # centrality of the window each token came from
-        for w, out in parts:
-            idx = np.arange(w.start, w.end)
-            centrality = np.minimum(idx - w.start, w.end - 1 - idx)
-            take = centrality > best[idx]
-            logits[idx[take]] = out.tokens[take]
-            best[idx[take]] = centrality[take]
+        logits = merge_windows(tok.n_tokens, [(w.start, w.end, out.tokens) for w, out in parts])
         first = np.asarray(tok.word_first_token, dtype=np.int64)
         probs = softmax(logits[first])
         ids = probs.argmax(axis=-1)
