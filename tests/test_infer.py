@@ -329,3 +329,21 @@ def test_window_merge_takes_the_most_central_window(tiny_tokenizer):
     # Every "mosul" sits near an edge in some window and centrally in another: all of them come out.
     assert [text[s.start:s.end] for s in spans] == ["mosul"] * 13
     assert all(s.label == "LOCATION" for s in spans)
+
+
+def test_no_predicted_span_on_the_real_dev_set_cuts_a_word_or_crosses_a_line(tiny_ner):
+    """Whatever the model says, every span it returns is whole words on one line."""
+    from sitrep.annotated import load_annotated
+    from sitrep.words import Words, span_problems
+    from train.splits import read_split_file
+
+    part_of = read_split_file(ROOT / "data" / "splits" / "real.yaml")
+    dev = [d for d in load_annotated([ROOT / "data" / "annotated" / "real.json"]) if part_of[d.id] == "dev"]
+    tagger = SpanTagger.load(tiny_ner, precision="fp32")
+    n = 0
+    for doc, spans in zip(dev, tagger.tag([d.text for d in dev])):
+        words = Words(doc.text)
+        for s in spans:
+            assert span_problems(words, s.start, s.end) == [], (doc.id, doc.text[s.start:s.end])
+            n += 1
+    assert len(dev) == 57 and n > 100
