@@ -16,6 +16,7 @@ from hydra import compose, initialize_config_dir
 from infer.job import run
 from sitrep.runtime.tagger import SpanTagger
 from sitrep.labelstudio import parse_export
+from sitrep.validate import check_document
 from sitrep.scheme import SCHEME
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -71,9 +72,11 @@ def test_all_outputs_on_the_raw_seeds(tiny_checkpoints, tmp_path):
         (pred,) = task["predictions"]
         assert pred["model_version"] == "ner"
         assert all("score" in r for r in pred["result"] if r["type"] == "labels")
-        # The same result format as annotations: the project's own reader accepts it.
+        # The same result format as annotations: accepted unchanged, it passes the checks of `studio pull`.
         as_annotation = {**task, "annotations": [{"result": pred["result"]}]}
-        assert not parse_export([as_annotation], "labelstudio.json").problems
+        parsed = parse_export([as_annotation], "labelstudio.json")
+        assert not parsed.problems
+        assert check_document(parsed.documents[0], "labelstudio.json") == []
     saved = json.loads((tmp_path / "summary.json").read_text())
     assert saved["articles"] == 3 and saved["failures"] == 0 and saved["tokens"] > 1000
     assert saved["tokens_per_second"] > 0

@@ -200,9 +200,9 @@ def write_labelstudio(folder: Path, model_version: str) -> int:
             if "error" in record:
                 continue
             spans = [Span(s["start"], s["end"], s["label"], s.get("score")) for s in record["spans"]]
-            types = [t["label"] for t in record["event_types"]]
-            doc = Document(record["id"], record["text"], spans, types, record.get("meta", {}))
-            task = document_to_prediction_task(doc, model_version, record.get("score"), SCHEME)
+            doc = Document(record["id"], record["text"], spans, [], record.get("meta", {}))
+            suggested = [(t["label"], t["score"]) for t in record.get("suggested_event_types", [])]
+            task = document_to_prediction_task(doc, model_version, record.get("score"), SCHEME, suggested)
             fh.write(("," if n else "") + "\n" + json.dumps(task, ensure_ascii=False))
             n += 1
         fh.write("\n]\n")

@@ -11,7 +11,7 @@ import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sitrep.document import Document, Span
+from sitrep.document import Document, Span, event_types_from_spans
 from sitrep.scheme import SCHEME, LabelScheme
 from sitrep.utf16 import Utf16Offsets
 from sitrep.validate import Problem
@@ -226,13 +226,24 @@ def document_to_task(doc: Document, task_id: int | None = None, scheme: LabelSch
 
 
 def document_to_prediction_task(
-    doc: Document, model_version: str, score: float | None, scheme: LabelScheme = SCHEME
+    doc: Document, model_version: str, score: float | None, scheme: LabelScheme = SCHEME,
+    suggested: list[tuple[str, float]] = (),
 ) -> dict:
-    """A task for import with the model's spans as a pre-annotation."""
-    prediction = {"model_version": model_version, "result": spans_to_results(doc, scheme, with_scores=True)}
+    """A task for import with the model's spans as a pre-annotation an annotator can accept as it is.
+
+    The event types are pre-ticked exactly as the predicted triggers imply (the spec defines
+    event_types so, and `studio pull` checks it); types the model sees without a trigger go into
+    the task data as ``suggested_event_types``, a column of the Data Manager.
+    """
+    ticked = Document(doc.id, doc.text, doc.spans,
+                      event_types_from_spans(doc.spans, scheme.trigger_labels, scheme.none_choice), doc.meta)
+    prediction = {"model_version": model_version, "result": spans_to_results(ticked, scheme, with_scores=True)}
     if score is not None:
         prediction["score"] = round(float(score), 4)
-    return {"data": {"text": doc.text}, "meta": {"doc_id": doc.id, **doc.meta}, "predictions": [prediction]}
+    data = {"text": doc.text}
+    if suggested:
+        data["suggested_event_types"] = ", ".join(f"{t} ({p:.2f})" for t, p in suggested)
+    return {"data": data, "meta": {"doc_id": doc.id, **doc.meta}, "predictions": [prediction]}
 
 
 def documents_to_export(docs: list[Document], scheme: LabelScheme = SCHEME) -> list[dict]:

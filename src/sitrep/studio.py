@@ -16,7 +16,7 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-from sitrep.labelstudio import parse_export, spans_to_results
+from sitrep.labelstudio import document_to_prediction_task, parse_export
 from sitrep.scheme import SCHEME, LabelScheme
 from sitrep.validate import check_document, check_unique_ids
 
@@ -151,10 +151,8 @@ def push(conn: Connection, title: str, input_spec: str, checkpoint: str | None =
 
 def _with_predictions(tasks: list[dict], checkpoint: str, classifier: str | None, precision: str,
                       scheme: LabelScheme) -> list[dict]:
-    """Pre-annotations an annotator can accept as they are: spans, and as event types exactly the predicted
-    trigger labels (the spec's definition, so an unchanged submission passes `pull`). Types the model sees
-    without a trigger span go into the task data as ``suggested_event_types``, a Data Manager column."""
-    from sitrep.document import Document, event_types_from_spans
+    """Pre-annotations an annotator can accept as they are (see document_to_prediction_task)."""
+    from sitrep.document import Document
     from sitrep.runtime.pipeline import ConflictModel
 
     texts = [t["data"]["text"] for t in tasks]
@@ -162,16 +160,10 @@ def _with_predictions(tasks: list[dict], checkpoint: str, classifier: str | None
     version = Path(checkpoint).resolve().name
     out = []
     for task, text, a in zip(tasks, texts, model.analyse(texts)):
-        doc = Document(task["meta"]["doc_id"], text, a.spans,
-                       event_types_from_spans(a.spans, scheme.trigger_labels, scheme.none_choice))
+        doc = Document(task["meta"]["doc_id"], text, a.spans, [], {k: v for k, v in task["meta"].items() if k != "doc_id"})
         # Overall confidence: the least sure span decides what an annotator should look at first.
         score = min((x.score for x in a.spans), default=1.0)
-        data = dict(task["data"])
-        if a.suggested_types:
-            data["suggested_event_types"] = ", ".join(f"{t} ({p:.2f})" for t, p in a.suggested_types)
-        out.append({**task, "data": data,
-                    "predictions": [{"model_version": version, "score": round(float(score), 4),
-                                     "result": spans_to_results(doc, scheme, with_scores=True)}]})
+        out.append(document_to_prediction_task(doc, version, score, scheme, a.suggested_types))
     return out
 
 
