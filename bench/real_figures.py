@@ -1,0 +1,134 @@
+"""The README's real-news tables, printed from the sweeps that measured them (nothing is typed by hand).
+
+Usage:
+  python bench/real_figures.py data-mix multirun/data_mix/<time>         # experiment=data_mix
+  python bench/real_figures.py curve multirun/learning_curve/<time>      # experiment=learning_curve
+  python bench/real_figures.py optuna multirun/optuna/<time>             # hparams_search=optuna
+  python bench/real_figures.py classifier multirun/<classifier sweep>    # task=event_types, seed=1,2,3
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+import sys
+from collections import defaultdict
+from pathlib import Path
+
+import yaml
+
+LABELS = ["ACTOR", "LOCATION", "CASUALTY", "BATTLE", "TERRITORY", "AIRSTRIKE", "EXPLOSION", "CIVILIAN_HARM",
+          "DISPLACEMENT"]
+
+
+def jobs(sweep: Path) -> list[tuple[dict[str, str], dict]]:
+    out = []
+    for m in sorted(sweep.glob("*/metrics.json"), key=lambda p: int(p.parent.name) if p.parent.name.isdigit() else 0):
+        overrides = yaml.safe_load((m.parent / ".hydra" / "overrides.yaml").read_text())
+        out.append((dict(o.lstrip("+").split("=", 1) for o in overrides), json.loads(m.read_text())))
+    return out
+
+
+def ms(values: list[float]) -> str:
+    if not values:
+        return "-"
+    sd = statistics.stdev(values) if len(values) > 1 else 0.0
+    return f"{statistics.fmean(values):.3f} ± {sd:.3f}"
+
+
+def get(m: dict, *path):
+    for key in path:
+        m = m.get(key, {}) if isinstance(m, dict) else {}
+    return m if m != {} else None
+
+
+def by_setting(sweep: Path, key: str) -> dict[str, list[dict]]:
+    groups = defaultdict(list)
+    for overrides, metrics in jobs(sweep):
+        groups[overrides.get(key, "default")].append(metrics)
+    return groups
+
+
+def data_mix(sweep: Path) -> None:
+    groups = by_setting(sweep, "variant")
+    print("| training data | strict micro F1 | overlap micro F1 | short: strict / overlap | full: strict / overlap | event types micro F1 |")
+    print("|---|---|---|---|---|---|")
+    for name, runs in groups.items():
+        f = lambda *p: [v for r in runs if (v := get(r, "test", *p, "micro", "f1")) is not None]
+        print(f"| {name} ({len(runs)} seeds) | {ms(f())} | {ms(f('overlap'))} | "
+              f"{ms(f('by_group', 'real/short'))} / {ms(f('by_group', 'real/short', 'overlap'))} | "
+              f"{ms(f('by_group', 'real/full'))} / {ms(f('by_group', 'real/full', 'overlap'))} | {ms(f('event_types'))} |")
+    for name, runs in groups.items():
+        print(f"\nper label, {name}: strict / overlap F1 on real test")
+        print("| label | strict | overlap | support |\n|---|---|---|---:|")
+        for label in LABELS:
+            strict = [r["test"]["per_label"][label]["f1"] for r in runs]
+            overlap = [r["test"]["overlap"]["per_label"][label]["f1"] for r in runs]
+            print(f"| {label} | {ms(strict)} | {ms(overlap)} | {runs[0]['test']['per_label'][label]['support']} |")
+    print("\nevent types by rule on real test (micro F1; dev picks the rule), all / short / full:")
+    print("| training data | rule | all | short | full | dev micro F1 |\n|---|---|---|---|---|---|")
+    for name, runs in groups.items():
+        for rule in ("triggers", "head", "combined"):
+            vals = lambda *p: [v for r in runs if (v := get(r, "test", "event_types_by_rule", rule, *p, "micro", "f1")) is not None]
+            dev = [r["event_type_rules"][rule]["dev_micro_f1"] for r in runs if rule in r.get("event_type_rules", {})]
+            print(f"| {name} | {rule} | {ms(vals())} | {ms(vals('by_group', 'real/short'))} | "
+                  f"{ms(vals('by_group', 'real/full'))} | {ms(dev)} |")
+        print(f"| {name} | chosen: {', '.join(r.get('event_type_rule', '?') for r in runs)} | | | | |")
+    one_event_items(sweep)
+
+
+def one_event_items(sweep: Path) -> None:
+    """On short real test items whose gold has one event type: how many types the chosen rule gives."""
+    groups = defaultdict(list)
+    for job in sorted(sweep.glob("*/checkpoint-report/documents.json")):
+        overrides = yaml.safe_load((job.parents[1] / ".hydra" / "overrides.yaml").read_text())
+        variant = dict(o.lstrip("+").split("=", 1) for o in overrides).get("variant", "default")
+        saved = json.loads(job.read_text())
+        pred = {d["id"]: d for d in saved["predicted"]}
+        for g in saved["gold"]:
+            if g["meta"].get("form") == "short" and len(g["event_types"]) == 1 and g["event_types"] != ["NONE"]:
+                groups[variant].append(len([t for t in pred[g["id"]]["event_types"] if t != "NONE"]))
+    print("\none-event short items (gold: one type): predicted types per item")
+    for variant, counts in groups.items():
+        print(f"  {variant}: {sum(c == 1 for c in counts)}/{len(counts)} get exactly one type, "
+              f"mean {statistics.fmean(counts):.2f} types")
+
+
+def curve(sweep: Path) -> None:
+    groups = by_setting(sweep, "data.limit.real")
+    rows = []
+    for limit, runs in groups.items():
+        x = statistics.fmean(r["split"]["train_real"] for r in runs)
+        rows.append((x, runs))
+    print("| real training articles (+ 64 authored) | strict micro F1 | overlap micro F1 | event types micro F1 |")
+    print("|---:|---|---|---|")
+    for x, runs in sorted(rows, key=lambda r: r[0]):
+        f = lambda *p: [get(r, "test", *p, "micro", "f1") for r in runs]
+        print(f"| {x:.0f} | {ms(f())} | {ms(f('overlap'))} | {ms(f('event_types'))} |")
+
+
+def optuna(sweep: Path) -> None:
+    print("| trial | learning rate | epochs | batch | head loss weight | augmentation | real-dev strict F1 (mean of 2 seeds) | overlap | event types |")
+    print("|---:|---:|---:|---:|---:|---:|---|---|---|")
+    best = None
+    for i, (o, m) in enumerate(jobs(sweep)):
+        s = m["over_seeds"]
+        row = (float(o["trainer.args.learning_rate"]), o["trainer.args.num_train_epochs"],
+               o["trainer.args.per_device_train_batch_size"], o["task.article_head.loss_weight"], o["data.augment.rate"])
+        print(f"| {i} | {row[0]:.2e} | {row[1]} | {row[2]} | {row[3]} | {row[4]} | "
+              f"{s['dev_micro_f1']['mean']:.3f} ± {s['dev_micro_f1']['sd']:.3f} | "
+              f"{s['dev_overlap_micro_f1']['mean']:.3f} | {s['dev_event_types_micro_f1']['mean']:.3f} |")
+        if best is None or s["dev_micro_f1"]["mean"] > best[1]:
+            best = (i, s["dev_micro_f1"]["mean"], row)
+    print(f"\nbest: trial {best[0]}, real-dev strict micro F1 {best[1]:.3f}: {best[2]}")
+
+
+def classifier(sweep: Path) -> None:
+    runs = [m for _, m in jobs(sweep)]
+    f = lambda *p: [get(r, "test", *p, "micro", "f1") for r in runs]
+    print(f"separate classifier (c), {len(runs)} seeds: all {ms(f())}, short {ms(f('by_group', 'real/short'))}, "
+          f"full {ms(f('by_group', 'real/full'))}; dev-tuned thresholds")
+
+
+if __name__ == "__main__":
+    {"data-mix": data_mix, "curve": curve, "optuna": optuna, "classifier": classifier}[sys.argv[1]](Path(sys.argv[2]))
