@@ -24,7 +24,7 @@ from functools import lru_cache
 from pathlib import Path
 
 TOWN, REGION, COUNTRY = "town", "region", "country"
-CACHE_VERSION = 5
+CACHE_VERSION = 6
 _ARTICLE = re.compile(r"^(?:al|el|ad|ar|as|ash|at|az|an|ath)(?=[a-z]{3})")
 TYPE_SUFFIX = re.compile(r"\s+(?:Province|Governorate|Region|Oblast|State|District|Prefecture|County|Department|"
                          r"Countryside)$")
@@ -69,6 +69,7 @@ class Gazetteer:
         self.db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
         # News repeats its place names: each (name, context) is looked up once.
         self._cached = lru_cache(maxsize=20_000)(self._resolve)
+        self._countries: dict[str, Place | None] = {}
 
     def resolve(self, name: str, context=frozenset(), region_hint: bool = False, anchor: Place | None = None) -> Place | None:
         """The place ``name`` most likely means (see :meth:`_resolve`)."""
@@ -156,7 +157,8 @@ class Gazetteer:
         db.executemany("INSERT INTO places VALUES (?,?,?,?,?,?,?,?,?,?)", places)
         db.executemany("INSERT INTO names VALUES (?,?,?,?)", sorted(set(names)))
         db.executemany("INSERT INTO countries VALUES (?,?)", country_names.items())
-        db.executescript("CREATE INDEX names_key ON names (key); CREATE INDEX names_country ON names (iso2, klen);")
+        db.executescript("CREATE INDEX names_key ON names (key); CREATE INDEX names_country ON names (iso2, klen); "
+                         "CREATE INDEX places_kind ON places (kind, iso2);")
         db.commit()
         db.close()
         tmp.replace(path)
@@ -174,8 +176,10 @@ class Gazetteer:
         return row[0] if row else None
 
     def country(self, iso2: str) -> Place | None:
-        found = self._places("kind = ? AND iso2 = ?", (COUNTRY, iso2))
-        return found[0] if found else None
+        if iso2 not in self._countries:
+            found = self._places("kind = ? AND iso2 = ?", (COUNTRY, iso2))
+            self._countries[iso2] = found[0] if found else None
+        return self._countries[iso2]
 
     def _resolve(self, name: str, context: frozenset[str] = frozenset(), region_hint: bool = False,
                  anchor: Place | None = None) -> Place | None:

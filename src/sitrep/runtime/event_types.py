@@ -20,7 +20,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-from sklearn.metrics import f1_score
 
 from sitrep.document import Span
 from sitrep.scheme import SCHEME, LabelScheme
@@ -91,6 +90,8 @@ class EventTypeDecision:
 def tune_thresholds(scores: np.ndarray, gold: list[list[str]], types: list[str], grid: list[float],
                     default: float) -> dict[str, float]:
     """Per type, the grid threshold with the best dev F1 (ties: the lowest); ``default`` for types absent from dev."""
+    from sklearn.metrics import f1_score  # training only: tagging need not import scikit-learn
+
     out = {}
     for j, t in enumerate(types):
         truth = np.array([t in g for g in gold])
