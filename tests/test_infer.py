@@ -17,6 +17,7 @@ from infer.job import run
 from sitrep.runtime.tagger import SpanTagger
 from sitrep.labelstudio import parse_export
 from sitrep.validate import check_document
+from sitrep.events import COLUMNS
 from sitrep.scheme import SCHEME
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -55,17 +56,20 @@ def test_all_outputs_on_the_raw_seeds(tiny_checkpoints, tmp_path):
             assert span["label"] in SCHEME.names and 0.0 <= span["score"] <= 1.0
             assert ("number" in span) == (span["label"] == "CASUALTY")
         assert record["event_types"] and all(t["label"] in SCHEME.event_type_choices for t in record["event_types"])
-        triggers = [s for s in record["spans"] if s["label"] in SCHEME.trigger_labels]
-        assert len(record["events"]) == len(triggers)
+        triggers = {(s["start"], s["end"]) for s in record["spans"] if s["label"] in SCHEME.trigger_labels}
+        # Every trigger is coded into an event (two places, two events) and no event is invented.
+        coded = {(t["start"], t["end"]) for e in record["events"] for t in e["spans"]["triggers"]}
+        assert coded == triggers
         for event in record["events"]:
-            sent = event["sentence"]
-            assert text[sent["start"]:sent["end"]] == sent["text"]
-            assert sent["start"] <= event["trigger"]["start"] < sent["end"]
+            assert event["article_id"] == record["id"] and event["event_id"].startswith(record["id"] + "-")
+            for t in event["spans"]["triggers"]:
+                assert text[t["start"]:t["end"]] == t["text"] and t["text"] in event["triggers"]
         n_events += len(record["events"])
     with open(tmp_path / "events.csv", newline="", encoding="utf-8") as fh:
-        rows = list(csv.DictReader(fh))
+        reader = csv.DictReader(fh)
+        rows = list(reader)
     assert len(rows) == n_events == summary["events"]
-    assert rows and set(rows[0]) >= {"article_id", "event_type", "trigger", "sentence", "actors", "locations", "fatalities"}
+    assert reader.fieldnames == COLUMNS
     tasks = json.loads((tmp_path / "labelstudio.json").read_text(encoding="utf-8"))
     assert len(tasks) == 3
     for task in tasks:
