@@ -2,7 +2,7 @@
 
 Usage:
   python bench/real_figures.py data-mix multirun/data_mix/<time>         # experiment=data_mix
-  python bench/real_figures.py curve multirun/learning_curve/<time>      # experiment=learning_curve
+  python bench/real_figures.py curve multirun/learning_curve/<time> [multirun/data_mix/<time>]
   python bench/real_figures.py optuna multirun/optuna/<time>             # hparams_search=optuna
   python bench/real_figures.py classifier multirun/<classifier sweep>    # task=event_types, seed=1,2,3
 """
@@ -17,8 +17,9 @@ from pathlib import Path
 
 import yaml
 
-LABELS = ["ACTOR", "LOCATION", "CASUALTY", "BATTLE", "TERRITORY", "AIRSTRIKE", "EXPLOSION", "CIVILIAN_HARM",
-          "DISPLACEMENT"]
+from sitrep.scheme import SCHEME
+
+LABELS = list(SCHEME.names)
 
 
 def jobs(sweep: Path) -> list[tuple[dict[str, str], dict]]:
@@ -94,17 +95,20 @@ def one_event_items(sweep: Path) -> None:
               f"mean {statistics.fmean(counts):.2f} types")
 
 
-def curve(sweep: Path) -> None:
-    groups = by_setting(sweep, "data.limit.real")
-    rows = []
-    for limit, runs in groups.items():
-        x = statistics.fmean(r["split"]["train_real"] for r in runs)
-        rows.append((x, runs))
-    print("| real training articles (+ 64 authored) | strict micro F1 | overlap micro F1 | event types micro F1 |")
-    print("|---:|---|---|---|")
-    for x, runs in sorted(rows, key=lambda r: r[0]):
+def curve(*sweeps: Path) -> None:
+    """Points from learning-curve sweeps; a data-mix sweep adds its no-augmentation ends (authored only: 0
+    real articles, authored + real: all of them), which are the same runs."""
+    points = defaultdict(list)
+    for sweep in sweeps:
+        for overrides, metrics in jobs(sweep):
+            if "variant" in overrides and overrides["variant"] not in ("authored", "authored_real"):
+                continue
+            points[metrics["split"]["train_real"]].append(metrics)
+    print("| real training articles (authored held fixed) | runs | strict micro F1 | overlap micro F1 | event types micro F1 |")
+    print("|---:|---:|---|---|---|")
+    for x, runs in sorted(points.items()):
         f = lambda *p: [get(r, "test", *p, "micro", "f1") for r in runs]
-        print(f"| {x:.0f} | {ms(f())} | {ms(f('overlap'))} | {ms(f('event_types'))} |")
+        print(f"| {x} | {len(runs)} | {ms(f())} | {ms(f('overlap'))} | {ms(f('event_types'))} |")
 
 
 def optuna(sweep: Path) -> None:
@@ -131,4 +135,5 @@ def classifier(sweep: Path) -> None:
 
 
 if __name__ == "__main__":
-    {"data-mix": data_mix, "curve": curve, "optuna": optuna, "classifier": classifier}[sys.argv[1]](Path(sys.argv[2]))
+    {"data-mix": data_mix, "curve": curve, "optuna": optuna, "classifier": classifier}[sys.argv[1]](
+        *map(Path, sys.argv[2:]))
