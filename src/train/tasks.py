@@ -205,10 +205,12 @@ class NerTask:
                     "event_types": event_type_scores(g, p, self.scheme)}
 
         out = grouped(one, gold, pred)
-        # Every tuned rule on the same pass (README: the event-type designs side by side).
+        # Every tuned rule on the same pass (README: the event-type designs side by side), and the baseline
+        # they must beat: the spec's definition, the set of trigger labels found (no threshold).
         if self.decisions and all(d.id in self._tagged for d in gold):
             out["event_types_by_rule"] = {}
-            for rule, decision in self.decisions.items():
+            baseline = EventTypeDecision("triggers", {t: 0.0 for t in self.types}, "none: the spec's definition")
+            for rule, decision in {"trigger_labels": baseline, **self.decisions}.items():
                 by_rule = [Document(d.id, d.text, [], [t for t, _ in decision.decide(
                     self._tagged[d.id].spans, self._tagged[d.id].head_probs, self.scheme)], dict(d.meta)) for d in gold]
                 out["event_types_by_rule"][rule] = grouped(
