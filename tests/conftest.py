@@ -44,6 +44,7 @@ def _train_tiny(out: Path, task: str) -> Path:
     with initialize_config_dir(config_dir=str(ROOT / "configs"), version_base="1.3"):
         cfg = compose("train", overrides=[
             "model=tiny", f"task={task}", "trainer.args.max_steps=150", "trainer.args.learning_rate=3e-3",
+            "data.augment.rate=0",
             "trainer.args.report_to=[]", "trainer.args.disable_tqdm=true", f"paths.root_dir={ROOT}", "report=false",
             f"paths.models_dir={out}/models", f"paths.log_dir={out}/outputs",
         ])

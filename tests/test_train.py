@@ -42,7 +42,7 @@ def make_cfg(tmp_path, *overrides):
         ("model=conflibert", "model.name", "snowood1/ConfliBERT-scr-cased"),
         ("model=bert-base-cased", "model.name", "bert-base-cased"),
         ("trainer=gpu", "trainer.args.use_cpu", False),
-        ("data.augment.rate=0.3", "data.augment.rate", 0.3),
+        ("data.augment.rate=0.0", "data.augment.rate", 0.0),
         ("hparams_search=optuna", "seeds", [1, 2]),
         ("hparams_search=optuna", "evaluate_test", False),
     ],
