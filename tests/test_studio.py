@@ -12,6 +12,8 @@ from sitrep.cli import main
 from sitrep.labelstudio import spans_to_results
 
 ROOT = Path(__file__).resolve().parent.parent
+# The seeds as an export: their meta (provenance, source, licence) must travel through push and pull.
+SEEDS = ROOT / "data" / "annotated" / "seeds.json"
 pytestmark = pytest.mark.slow
 
 
@@ -51,11 +53,11 @@ def test_setup_is_idempotent(env, capsys):
 def test_push_pull_and_train_on_what_came_back(env, capsys, tiny_checkpoints, tmp_path):
     ner, _ = tiny_checkpoints
     outputs = []
-    code, out, err = run(capsys, "push", "--project=conflict", f"--input={ROOT / 'data' / 'raw'}", f"--checkpoint={ner}",
+    code, out, err = run(capsys, "push", "--project=conflict", f"--input={SEEDS}", f"--checkpoint={ner}",
                          "--precision=fp32")
     outputs += [out, err]
     assert code == 0 and "imported 3 task(s) into 'conflict' with predictions, least confident first" in out
-    code, out, err = run(capsys, "push", "--project=conflict", f"--input={ROOT / 'data' / 'raw'}")
+    code, out, err = run(capsys, "push", "--project=conflict", f"--input={SEEDS}")
     outputs += [out, err]
     assert code == 0 and "imported 0 task(s)" in out and "skipped 3 already in the project" in out
 
@@ -67,6 +69,7 @@ def test_push_pull_and_train_on_what_came_back(env, capsys, tiny_checkpoints, tm
     for task in tasks:
         assert task.data["text"] == raw[task.meta["doc_id"]], "the text must arrive untouched"
         assert task.meta["provenance"] == "real"
+        assert task.meta["licence"] == "Project seed (supplied with the brief)"
     field = lambda obj, key: obj[key] if isinstance(obj, dict) else getattr(obj, key)
     scores = [field(t.predictions[0], "score") for t in tasks]
     assert scores == sorted(scores), "least confident first"
@@ -94,13 +97,18 @@ def test_push_pull_and_train_on_what_came_back(env, capsys, tiny_checkpoints, tm
     code, out, _ = run(capsys, "pull", "--project=conflict", f"--output={pulled_dir}")
     assert code == 0 and "1 new task(s)" in out
 
-    # Train two steps on the pulled annotations.
+    # Train two steps on the pulled annotations. The seeds are real test documents, so the split file
+    # refuses them as training data, naming one; a project without a split file trains on them.
+    from train.splits import SplitError
     from train.training import train
 
+    overrides = ["model=tiny", "trainer.args.max_steps=2", "trainer.args.report_to=[]", "trainer.args.disable_tqdm=true",
+                 f"data.train=[{pulled}]", "data.dev=[]", "data.test=[]", "publish=false", f"paths.log_dir={tmp_path / 'out'}"]
     with initialize_config_dir(config_dir=str(ROOT / "configs"), version_base="1.3"):
-        cfg = compose("train", overrides=["model=tiny", "trainer.args.max_steps=2", "trainer.args.report_to=[]",
-                                          "trainer.args.disable_tqdm=true", f"data.train=[{pulled}]", "data.dev=[]", "data.test=[]",
-                                          "publish=false", f"paths.log_dir={tmp_path / 'out'}"])
+        guarded = compose("train", overrides=overrides)
+        cfg = compose("train", overrides=overrides + ["data.split_file=null"])
+    with pytest.raises(SplitError, match=f"puts 1 document\\(s\\) into train.*{doc.id} is in test"):
+        train(guarded, run_dir=tmp_path / "refused")
     metrics = train(cfg, run_dir=tmp_path / "run")
     assert metrics["training"]["steps"] == 2 and metrics["split"]["train"] == 1
 

@@ -136,7 +136,9 @@ def push(conn: Connection, title: str, input_spec: str, checkpoint: str | None =
     bad = [it for it in items if it.error]
     fresh = [it for it in items if not it.error and it.id not in existing]
     skipped = len(items) - len(bad) - len(fresh)
-    tasks = [{"data": {"text": it.text}, "meta": {"doc_id": it.id, "provenance": "real", **it.meta}} for it in fresh]
+    # The input's own meta (provenance, source, licence...) travels as it is: a pushed .txt file has no
+    # known licence, so calling it "real" here would make its pulled annotation fail validation.
+    tasks = [{"data": {"text": it.text}, "meta": {**it.meta, "doc_id": it.id}} for it in fresh]
     if checkpoint and fresh:
         tasks = _with_predictions(tasks, checkpoint, classifier, precision, scheme)
         tasks.sort(key=lambda t: t["predictions"][0].get("score", 1.0))  # least confident first
