@@ -101,3 +101,20 @@ def test_merge_windows_takes_each_token_from_its_most_central_window():
     # A tie keeps the earlier window.
     tie = merge_windows(3, [(0, 3, np.tile([0.0, 1.0], (3, 1))), (0, 3, np.tile([1.0, 0.0], (3, 1)))])
     assert tie.argmax(axis=1).tolist() == [1, 1, 1]
+    # One window: its logits come back as they are, in float32, whatever the input's dtype.
+    alone = np.array([[0.25, 1.5], [2.0, -1.0]], dtype=np.float64)
+    single = merge_windows(2, [(0, 2, alone)])
+    assert single.dtype == np.float32 and single.tolist() == [[0.25, 1.5], [2.0, -1.0]]
+
+
+def test_tokenize_texts_equals_tokenize_text_one_by_one(tiny_tokenizer):
+    from sitrep.alignment import tokenize_texts
+
+    texts = ["Iraqi forces pushed into Fallujah.", "U.S.-led strikes hit Mosul's airport.", "", "Quiet."]
+    batch = tokenize_texts(tiny_tokenizer, texts)
+    assert batch == [tokenize_text(tiny_tokenizer, t) for t in texts]
+    # "U.S.-led" is one project word whatever the tokenizer makes of it; "Mosul's" splits at the possessive.
+    words = [texts[1][a:b] for a, b in batch[1].word_chars]
+    assert words == ["U.S.-led", "strikes", "hit", "Mosul", "'s", "airport", "."]
+    assert batch[2].input_ids == [] and batch[2].word_chars == []
+    assert tokenize_texts(tiny_tokenizer, []) == []

@@ -203,3 +203,126 @@ def test_seed_article_against_its_gold_event_records():
     assert (by_place["Saqlawiyah"]["actor1"], by_place["Saqlawiyah"]["sub_event_type"]) == \
         ("Hashd Shaabi", "Government regains territory")
     assert by_place["Fallujah"]["country"] == "Iraq" and by_place["Fallujah"]["admin1"] == "Anbar"
+
+
+def test_span_record_is_exact():
+    from sitrep.events import span_record
+
+    text = "Gunmen killed at least 12 people in Kirkuk."
+    casualty = Span(14, 25, "CASUALTY", 0.912345)
+    assert span_record(text, casualty) == {"start": 14, "end": 25, "text": "at least 12", "label": "CASUALTY",
+                                           "score": 0.9123, "number": 12}
+    # No score, not a casualty: four fields and nothing else.
+    assert span_record(text, Span(36, 42, "LOCATION")) == {"start": 36, "end": 42, "text": "Kirkuk",
+                                                           "label": "LOCATION"}
+
+
+def test_event_types_from_triggers_scores_each_type_by_its_best_trigger():
+    from sitrep.events import event_types_from_triggers
+
+    spans = [Span(0, 5, "BATTLE", 0.4), Span(10, 15, "BATTLE", 0.75), Span(20, 25, "AIRSTRIKE", 0.3),
+             Span(30, 35, "ACTOR", 0.99), Span(40, 45, "AIRSTRIKE", None)]
+    # A trigger without a score (a gold span) counts as certain; types come in the scheme's order.
+    assert event_types_from_triggers(spans) == [{"label": "BATTLE", "score": 0.75}, {"label": "AIRSTRIKE", "score": 1.0}]
+    assert event_types_from_triggers([Span(0, 5, "BATTLE", 0.123456)]) == [{"label": "BATTLE", "score": 0.1235}]
+    assert event_types_from_triggers([Span(30, 35, "ACTOR", 0.99)]) == [{"label": "NONE", "score": None}]
+
+
+def _place(name, kind, iso2, admin1=""):
+    from sitrep import places
+
+    return places.Place(name, kind, iso2, iso2 + "X", name, admin1, None, None)
+
+
+@pytest.mark.parametrize("outer, inner, expected", [
+    (("Syria", "country", "SY"), ("Aleppo", "town", "SY", "Aleppo"), True),        # a town in its country
+    (("Syria", "country", "SY"), ("Mosul", "town", "IQ", "Nineveh"), False),       # another country's town
+    (("Syria", "country", "SY"), ("Idlib", "region", "SY", "Idlib"), True),        # a region in its country
+    (("Nineveh", "region", "IQ", "Nineveh"), ("Mosul", "town", "IQ", "Nineveh"), True),
+    (("Nineveh", "region", "IQ", "Nineveh"), ("Tikrit", "town", "IQ", "Salah ad Din"), False),  # other province
+    (("Nineveh", "region", "IQ", "Nineveh"), ("Nineveh", "region", "SY", "Nineveh"), False),   # same name, abroad
+    (("Nineveh", "region", "IQ", "Nineveh"), ("Nineveh", "region", "IQ", "Nineveh"), False),   # a region is no town
+    (("Mosul", "town", "IQ", "Nineveh"), ("Mosul", "town", "IQ", "Nineveh"), False),  # a town contains nothing
+    (("Syria", "country", "SY"), None, True),                                      # an unresolved name: any place
+    (None, ("Aleppo", "town", "SY", "Aleppo"), False),
+])
+def test_place_containment(outer, inner, expected):
+    make = lambda p: None if p is None else _place(*p)
+    assert EventCoder._contains(make(outer), make(inner)) is expected
+
+
+@pytest.mark.parametrize("a, b, expected", [
+    (None, None, True),
+    ((dt.date(2020, 5, 9), "day"), None, True),                       # one side says no date
+    (None, (dt.date(2020, 5, 9), "day"), True),
+    ((dt.date(2020, 5, 9), "day"), (None, ""), True),
+    ((None, ""), (dt.date(2020, 5, 9), "day"), True),
+    ((dt.date(2020, 5, 9), "day"), (dt.date(2020, 5, 9), "day"), True),
+    ((dt.date(2020, 5, 9), "day"), (dt.date(2020, 5, 10), "day"), False),
+    ((dt.date(2020, 5, 1), "month"), (dt.date(2020, 5, 9), "day"), False),  # background ("since May 2020")
+    ((dt.date(2020, 5, 9), "day"), (dt.date(2020, 5, 1), "month"), False),
+    ((dt.date(2020, 5, 1), "month"), None, False),
+    ((dt.date(2020, 5, 1), "month"), (dt.date(2020, 5, 1), "month"), True),
+])
+def test_same_day(a, b, expected):
+    make = lambda d: None if d is None else dates.EventDate(*d)
+    assert EventCoder._same_day(make(a), make(b)) is expected
+
+
+def test_more_specific_ranks_town_region_country_and_no_place():
+    from sitrep.events import _Event
+
+    def event(kind):  # kind None: no LOCATION span; "unknown": a name the gazetteer lacks
+        loc = None if kind is None else Span(0, 4, "LOCATION")
+        place = None if kind in (None, "unknown") else _place("P", kind, "IQ", "A")
+        return _Event([], "battle", None, loc, place, [0], None)
+
+    order = ["town", "region", "country", None]
+    for i, a in enumerate(order):
+        for j, b in enumerate(order):
+            assert EventCoder._more_specific(event(a), event(b)) is (i < j), (a, b)
+    assert EventCoder._more_specific(event("unknown"), event("region")) is True
+    assert EventCoder._more_specific(event("unknown"), event("town")) is False
+    assert EventCoder._more_specific(event("town"), event("unknown")) is False
+
+
+def test_two_town_strike_records_field_by_field():
+    """Every column of both records: one strike on two towns is two events that share the toll (ACLED)."""
+    from sitrep.events import COLUMNS, csv_row, event_records
+
+    text = "Air strikes hit Aleppo and Idlib on Saturday, killing 12 people."
+    spans = spans_of(text, [("Air strikes", "AIRSTRIKE"), ("Aleppo", "LOCATION"), ("Idlib", "LOCATION"),
+                            ("12", "CASUALTY")])
+    first, second = event_records("a", text, spans, {"date": "2016-05-28"})  # a Saturday
+    trigger = {"start": 0, "end": 11, "text": "Air strikes", "label": "AIRSTRIKE", "score": 0.9}
+    toll = {"start": 54, "end": 56, "text": "12", "label": "CASUALTY", "score": 0.9, "number": 12}
+    shared = {"article_id": "a", "event_date": "2016-05-28", "date_precision": "day",
+              "event_type": "Explosions/Remote violence", "sub_event_type": "Air/drone strike", "actor1": "",
+              "actor2": "people", "country": "Syria", "iso3": "SYR", "geo_precision": "town", "fatalities": 6,
+              "notes": text, "triggers": "Air strikes", "score": 0.9}
+    assert first == {**shared, "event_id": "a-1", "location": "Aleppo", "admin1": "Aleppo", "latitude": 36.2012,
+                     "longitude": 37.1612, "spans": {"triggers": [trigger], "actors": [], "casualties": [toll],
+                                                     "location": {"start": 16, "end": 22, "text": "Aleppo",
+                                                                  "label": "LOCATION", "score": 0.9}}}
+    assert second == {**shared, "event_id": "a-2", "location": "Idlib", "admin1": "Idlib", "latitude": 35.9306,
+                      "longitude": 36.6339, "spans": {"triggers": [trigger], "actors": [], "casualties": [toll],
+                                                      "location": {"start": 27, "end": 32, "text": "Idlib",
+                                                                   "label": "LOCATION", "score": 0.9}}}
+    row = csv_row(first)
+    assert len(row) == len(COLUMNS) and row[COLUMNS.index("location")] == "Aleppo"
+    assert csv_row({**first, "actor1": None})[COLUMNS.index("actor1")] == ""  # no value: an empty cell
+
+
+def test_a_headline_and_its_lede_unresolved_town_keeps_its_text():
+    text = ("Suicide attack on Syria wedding kills 32\n"
+            "A suicide bomber struck a wedding in Tall Tawil in Hassakeh province on Monday, killing at least 22 people.")
+    (event,) = code(text, [("Suicide attack", "EXPLOSION"), ("Syria", "LOCATION"), ("32", "CASUALTY"),
+                           ("suicide bomber", "EXPLOSION"), ("Tall Tawil", "LOCATION"), ("Hassakeh", "LOCATION"),
+                           ("at least 22", "CASUALTY")], date="2016-10-04")
+    # Tall Tawil is not in the gazetteer: its text stays, with no coordinates; the country comes from "Syria".
+    assert {k: event[k] for k in ("event_id", "location", "admin1", "country", "iso3", "latitude", "longitude",
+                                  "geo_precision", "notes", "triggers", "date_precision")} == {
+        "event_id": "a-1", "location": "Tall Tawil", "admin1": "", "country": "Syria", "iso3": "SYR",
+        "latitude": None, "longitude": None, "geo_precision": "", "notes": "Suicide attack on Syria wedding kills 32",
+        "triggers": "Suicide attack; suicide bomber", "date_precision": "day"}
+    assert [c["number"] for c in event["spans"]["casualties"]] == [32, 22]

@@ -65,3 +65,111 @@ def test_casualty_accuracy_compares_the_predicted_number_with_the_gold_one():
     p2 = Document("a", text, [Span(0, 13, "CASUALTY"), Span(36, 43, "CASUALTY")])  # "wounded" has no number
     acc2 = casualty_accuracy([g], [p2])
     assert acc2["matched"] == 1 and acc2["exact_number_accuracy"] == 1.0
+
+
+# SemEval-2013 schemes on three articles, by hand. Gold: 5 spans; predicted: 4.
+#   d0 "Quiet day."  gold none; predicted LOCATION "Quiet" (spurious). Listed first on purpose:
+#      nervaluate reads its input format off the first gold document.
+#   d1 ACTOR "Rebels" exact; BATTLE "attacked" predicted as AIRSTRIKE (right boundaries, wrong type);
+#      LOCATION "Aleppo" predicted as "Alep" (same type, boundary overlap); LOCATION "Homs" missed.
+#   d2 ACTOR "Troops": the article has no prediction at all (missed).
+def _semeval_case():
+    t0, t1, t2 = "Quiet day.", "Rebels attacked Aleppo and Homs.", "Troops fled."
+    gold = [Document("d0", t0, []),
+            Document("d1", t1, [Span(0, 6, "ACTOR"), Span(7, 15, "BATTLE"), Span(16, 22, "LOCATION"),
+                                Span(27, 31, "LOCATION")]),
+            Document("d2", t2, [Span(0, 6, "ACTOR")])]
+    pred = [Document("d0", t0, [Span(0, 5, "LOCATION")]),
+            Document("d1", t1, [Span(0, 6, "ACTOR"), Span(7, 15, "AIRSTRIKE"), Span(16, 20, "LOCATION")])]
+    return gold, pred
+
+
+def _counts(row):
+    return {k: row[k] for k in ("correct", "incorrect", "partial", "missed", "spurious", "possible", "actual")}
+
+
+def test_nervaluate_scores_by_hand():
+    from sitrep.metrics import nervaluate_scores
+
+    s = nervaluate_scores(*_semeval_case())
+    assert s["scheme"].startswith("SemEval-2013 (nervaluate): strict = exact boundaries and type")
+    # strict: Rebels right; attacked (type) and Alep (boundary) incorrect; Homs, Troops missed; Quiet spurious.
+    assert s["strict"]["micro"] == {"precision": 0.25, "recall": 0.2, "f1": 0.2222, "correct": 1, "incorrect": 2,
+                                    "partial": 0, "missed": 2, "spurious": 1, "possible": 5, "actual": 4}
+    # exact (boundaries only): attacked now counts; Alep is still wrong.
+    assert _counts(s["exact"]["micro"]) == {"correct": 2, "incorrect": 1, "partial": 0, "missed": 2, "spurious": 1,
+                                            "possible": 5, "actual": 4}
+    assert (s["exact"]["micro"]["precision"], s["exact"]["micro"]["recall"]) == (0.5, 0.4)
+    # partial: Alep counts half: (2 + 0.5) / 4 and (2 + 0.5) / 5.
+    assert s["partial"]["micro"]["partial"] == 1
+    assert (s["partial"]["micro"]["precision"], s["partial"]["micro"]["recall"], s["partial"]["micro"]["f1"]) == \
+        (0.625, 0.5, 0.5556)
+    # ent_type (any overlap, same type): Rebels and Alep right; attacked has the wrong type.
+    assert (s["ent_type"]["micro"]["correct"], s["ent_type"]["micro"]["incorrect"]) == (2, 1)
+    assert s["ent_type"]["micro"]["f1"] == 0.4444
+    # Per label, strict: ACTOR 1 of 1 predicted, 1 of 2 gold; LOCATION 0 right of 2 gold.
+    actor = s["strict"]["per_label"]["ACTOR"]
+    assert (actor["precision"], actor["recall"], actor["f1"], actor["possible"]) == (1.0, 0.5, 0.6667, 2)
+    assert s["strict"]["per_label"]["LOCATION"]["f1"] == 0.0 and s["strict"]["per_label"]["LOCATION"]["missed"] == 1
+    # A label neither side has: zeros, nothing possible.
+    assert s["strict"]["per_label"]["DISPLACEMENT"] == {"precision": 0.0, "recall": 0.0, "f1": 0.0, "correct": 0,
+                                                         "incorrect": 0, "partial": 0, "missed": 0, "spurious": 0,
+                                                         "possible": 0, "actual": 0}
+    # Macro over labels with something possible (ACTOR 2, BATTLE 1, LOCATION 2): precision (1 + 0 + 0) / 3.
+    assert s["strict"]["macro"] == {"precision": 0.3333, "recall": 0.1667, "f1": 0.2222}
+    assert s["ent_type"]["macro"]["recall"] == 0.3333  # ACTOR 0.5, BATTLE 0, LOCATION 0.5
+
+
+def test_nervaluate_scores_when_the_gold_data_has_no_span():
+    from sitrep.metrics import nervaluate_scores
+
+    gold = [Document("a", "Quiet day in Homs.", [])]
+    pred = [Document("a", "Quiet day in Homs.", [Span(13, 17, "LOCATION"), Span(0, 5, "LOCATION"),
+                                                   Span(6, 9, "ACTOR")])]
+    s = nervaluate_scores(gold, pred)
+    assert s["scheme"] == "SemEval-2013 (nervaluate); the gold data has no span"
+    for mode in ("strict", "exact", "partial", "ent_type"):
+        assert _counts(s[mode]["micro"]) == {"correct": 0, "incorrect": 0, "partial": 0, "missed": 0,
+                                             "spurious": 3, "possible": 0, "actual": 3}
+        assert s[mode]["per_label"]["LOCATION"]["spurious"] == 2 and s[mode]["per_label"]["ACTOR"]["actual"] == 1
+        assert s[mode]["per_label"]["BATTLE"]["spurious"] == 0
+        assert s[mode]["macro"] == {"precision": 0.0, "recall": 0.0, "f1": 0.0}
+        assert s[mode]["micro"]["precision"] == 0.0
+
+
+def test_overlap_scores_is_nervaluate_ent_type():
+    s = overlap_scores(*_semeval_case())
+    assert s["scheme"].startswith("overlap: same label, any character overlap")
+    assert s["micro"] == {"precision": 0.5, "recall": 0.4, "f1": 0.4444, "support": 5}
+    # Macro over labels with gold: ACTOR (1, 0.5, 0.6667), BATTLE (0, 0, 0), LOCATION (1 of 2, 1 of 2: 0.5).
+    assert s["macro"] == {"precision": 0.5, "recall": 0.3333, "f1": 0.3889}
+    assert s["per_label"]["ACTOR"] == {"precision": 1.0, "recall": 0.5, "f1": 0.6667, "support": 2}
+    assert s["per_label"]["LOCATION"] == {"precision": 0.5, "recall": 0.5, "f1": 0.5, "support": 2}
+    assert s["per_label"]["CASUALTY"] == {"precision": 0.0, "recall": 0.0, "f1": 0.0, "support": 0}
+
+
+def test_event_type_scores_whole_result_by_hand():
+    # a: BATTLE right; b: AIRSTRIKE predicted, none in gold; c: no prediction at all (EXPLOSION missed);
+    # DISPLACEMENT appears on neither side and must score zeros, not an undefined 1.
+    gold = [Document("a", "", [], ["BATTLE"]), Document("b", "", [], ["NONE"]), Document("c", "", [], ["EXPLOSION"])]
+    pred = [Document("a", "", [], ["BATTLE"]), Document("b", "", [], ["AIRSTRIKE"])]
+    s = event_type_scores(gold, pred)
+    assert s["scheme"] == "article level, multi-label"
+    assert s["micro"] == {"precision": 0.5, "recall": 0.5, "f1": 0.5, "support": 2}
+    assert s["macro"] == {"precision": 0.5, "recall": 0.5, "f1": 0.5}  # BATTLE 1, EXPLOSION 0
+    assert s["per_type"]["DISPLACEMENT"] == {"precision": 0.0, "recall": 0.0, "f1": 0.0, "support": 0}
+    assert s["per_type"]["AIRSTRIKE"] == {"precision": 0.0, "recall": 0.0, "f1": 0.0, "support": 0}
+    assert s["per_type"]["EXPLOSION"] == {"precision": 0.0, "recall": 0.0, "f1": 0.0, "support": 1}
+    assert s["exact_match"] == 0.3333  # only a has the whole set right
+
+
+def test_event_type_scores_with_nothing_predicted_or_nothing_to_find():
+    gold = [Document("a", "", [], ["BATTLE"])]
+    nothing = event_type_scores(gold, [Document("a", "", [], ["NONE"])])
+    assert nothing["micro"] == {"precision": 0.0, "recall": 0.0, "f1": 0.0, "support": 1}
+    assert nothing["exact_match"] == 0.0
+    none_in_gold = event_type_scores([Document("a", "", [], ["NONE"])], [Document("a", "", [], ["NONE"])])
+    assert none_in_gold["macro"] == {"precision": 0.0, "recall": 0.0, "f1": 0.0}
+    assert none_in_gold["exact_match"] == 1.0  # both say no type
+    empty = event_type_scores([], [])
+    assert empty["exact_match"] == 0.0 and empty["micro"]["support"] == 0

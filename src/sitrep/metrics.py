@@ -146,6 +146,10 @@ def event_type_scores(gold: list[Document], pred: list[Document], scheme: LabelS
     from sklearn.preprocessing import MultiLabelBinarizer
 
     types = list(scheme.trigger_labels)
+    if not gold:  # scikit-learn refuses empty input; nothing to score is all zeros
+        zero = {"precision": 0.0, "recall": 0.0, "f1": 0.0}
+        return {"scheme": "article level, multi-label", "micro": {**zero, "support": 0}, "macro": dict(zero),
+                "per_type": {t: {**zero, "support": 0} for t in types}, "exact_match": 0.0}
     pred_by_id = {d.id: d for d in pred}
     binarizer = MultiLabelBinarizer(classes=types)
     y_true = binarizer.fit_transform([[t for t in d.event_types if t in types] for d in gold])
@@ -169,5 +173,5 @@ def event_type_scores(gold: list[Document], pred: list[Document], scheme: LabelS
         "micro": micro,
         "macro": macro,
         "per_type": per_type,
-        "exact_match": _round(accuracy_score(y_true, y_pred)) if gold else 0.0,
+        "exact_match": _round(accuracy_score(y_true, y_pred)),
     }
