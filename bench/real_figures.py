@@ -125,7 +125,9 @@ def optuna(sweep: Path) -> None:
               f"{s['dev_overlap_micro_f1']['mean']:.3f} | {s['dev_event_types_micro_f1']['mean']:.3f} |")
         if best is None or s["dev_micro_f1"]["mean"] > best[1]:
             best = (i, s["dev_micro_f1"]["mean"], row)
-    print(f"\nbest: trial {best[0]}, real-dev strict micro F1 {best[1]:.3f}: {best[2]}")
+    lr, epochs, batch, weight, aug = best[2]
+    print(f"\nBest: trial {best[0]} (learning rate {lr:.2e}, {epochs} epochs, batch {batch}, head loss weight "
+          f"{weight}, augmentation {aug}), real-dev strict micro F1 {best[1]:.3f}.")
 
 
 def classifier(sweep: Path) -> None:
