@@ -326,3 +326,30 @@ def test_a_headline_and_its_lede_unresolved_town_keeps_its_text():
         "latitude": None, "longitude": None, "geo_precision": "", "notes": "Suicide attack on Syria wedding kills 32",
         "triggers": "Suicide attack; suicide bomber", "date_precision": "day"}
     assert [c["number"] for c in event["spans"]["casualties"]] == [32, 22]
+
+
+@pytest.mark.parametrize("sentence, background", [
+    ("The war, which began with protests in 2011, has killed more than 300,000 people.", True),
+    ("More than 150,000 people have been killed since the revolt began in March 2011.", True),
+    ("More than 5,000 people have died since 2014 in the fighting.", True),
+    ("Fighting has raged since the start of the war.", True),
+    ("The Britain-based war monitor said clashes began at dawn in Idlib.", False),
+    ("Government forces began pushing towards Tabqa, held by IS since 2014.", False),
+    ("Clashes broke out in Mosul on Friday.", False),
+    ("Air strikes killed 12 people in Aleppo on Saturday.", False),
+])
+def test_background_sentences(sentence, background):
+    from sitrep.events import BACKGROUND
+
+    assert bool(BACKGROUND.search(sentence)) is background
+
+
+def test_a_cumulative_war_toll_is_no_event_s_fatalities():
+    text = ("Air strikes killed 12 people in Aleppo on Saturday. "
+            "The war, which began in 2011, has killed more than 300,000 people and displaced millions.")
+    strike, displacement = code(text, [("Air strikes", "AIRSTRIKE"), ("12", "CASUALTY"), ("Aleppo", "LOCATION"),
+                                       ("more than 300,000", "CASUALTY"), ("displaced", "DISPLACEMENT")])
+    assert (strike["sub_event_type"], strike["fatalities"], strike["location"]) == ("Air/drone strike", 12, "Aleppo")
+    # What happened is still an event (the spec marks triggers of past events), without the war's toll.
+    assert (displacement["event_type"], displacement["fatalities"]) == ("Strategic developments", None)
+    assert displacement["spans"]["casualties"] == []

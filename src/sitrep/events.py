@@ -34,6 +34,17 @@ COLUMNS = ["event_id", "article_id", "event_date", "date_precision", "event_type
 GROUPS = {"BATTLE": "fighting", "TERRITORY": "fighting"}  # labels that describe one incident together
 SPEAKER = re.compile(r"^\W*(said|says|told|reported|announced|stated|claimed|added|quoted|according)\b", re.IGNORECASE)
 SPEAKER_BEFORE = re.compile(r"\b(according to|quoted|cited|told)\W*$", re.IGNORECASE)
+# History and cumulative tolls: the war's course ("the war, which began in 2011, has killed more than 300,000").
+# Such a toll is the whole war's, not one incident's: ACLED counts it for no event.
+_STARTED = r"(?:began|started|erupted|broke out)"
+BACKGROUND = re.compile(
+    r"\b(?:war(?!\s+monitor)|conflict|revolt|uprising|revolution|insurgency)\b[^.;]{0,120}?\b" + _STARTED + r"\b"
+    r"|\bsince\s+(?:the\s+)?(?:start|beginning|outbreak)\s+of\s+the\s+(?:war|conflict|revolt|uprising|revolution)\b"
+    r"|\bsince\s+(?:(?:January|February|March|April|May|June|July|August|September|October|November|December)\s+)?"
+    r"(?:19|20)\d\d\b(?=[^.;]*\b(?:killed|died|dead|deaths|displaced|fled|driven from)\b)"
+    r"|\b(?:killed|died|dead|deaths|displaced|fled|driven from)\b[^.;]*\bsince\s+(?:(?:January|February|March|April|"
+    r"May|June|July|August|September|October|November|December)\s+)?(?:19|20)\d\d\b",
+    re.IGNORECASE)
 BY_AGENT = re.compile(r"^\W*(?:\w+\s+){0,3}by\s*$", re.IGNORECASE)
 CIVILIANS = re.compile(r"\b(civilians?|villagers|residents|people|children|women|worshippers|mourners|protesters|"
                        r"students|families|passengers|farmers|shoppers|journalists?|aid workers|patients|refugees)\b",
@@ -96,6 +107,11 @@ class EventCoder:
         anchor = self._anchor(text, locations, context)
         resolved = {(s.start, s.end): self._place(text, s, context, anchor) for s in locations}
         article_date = dates.article_date((meta or {}).get("date"), text)
+
+        # The spec annotates what "happened", history included, so a background sentence still gives its event;
+        # its cumulative toll is no event's fatalities.
+        background = {k for k, (a, b) in enumerate(sentences) if BACKGROUND.search(text[a:b])}
+        casualties = [c for c in casualties if sentence_of(c.start) not in background]
 
         events: list[_Event] = []
         carried: dates.EventDate | None = None
