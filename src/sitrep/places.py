@@ -37,6 +37,17 @@ def fold(name: str) -> str:
     return "".join(c for c in text if c.isascii() and c.isalnum()).lower()
 
 
+def lookup_keys(name: str) -> list[str]:
+    """Keys to look a name up under: without its article only where the article is written apart ("al-Raqqa",
+    "Al Bab"); "Azragiyah" or "Anbar" are whole names, not "ragiyah" or "bar"."""
+    f = fold(name)
+    if not f:
+        return []
+    if re.match(r"(?:al|el|ad|ar|as|ash|at|az|an|ath)[-\s'’]", name.strip(), re.IGNORECASE):
+        return keys(name)
+    return [f]
+
+
 def keys(name: str) -> list[str]:
     """Folded forms a name is indexed and looked up under: as is, and without a leading al-/el-/ad- ..."""
     f = fold(name)
@@ -187,12 +198,12 @@ class Gazetteer:
 
         ``context``: ISO2 codes of the countries the article is about; outside them only a country or a
         city of half a million is believed. ``anchor``: a place the article is about; of several
-        same-named places in its country, the nearest is taken (Saqlawiyah by Fallujah, not in Erbil).
+        same-named places in its country, the nearest is taken.
         """
         iso2 = self.country_of_name(name)
         if iso2:
             return self.country(iso2)
-        ks = keys(name)
+        ks = lookup_keys(name)
         if not ks:
             return None
         marks = ",".join("?" * len(ks))
@@ -230,11 +241,12 @@ class Gazetteer:
         close = difflib.get_close_matches(target, [r[0] for r in rows], n=3, cutoff=0.8)
         out = []
         for key in close:
-            # A near-identical spelling of any place; a looser one only of a sizeable place.
+            # A near-identical spelling of any place; a looser one only of a city whose name news spells many
+            # ways ('Deir Ezzor'); a small town that merely looks alike ('Shaqlawa' for 'Saqlawiyah') is not it.
             loose = difflib.SequenceMatcher(None, target, key).ratio() < 0.88
             out += [p for p in self._places(f"id IN (SELECT place FROM names WHERE key = ?) AND iso2 IN ({marks})",
                                             (key, *sorted(context)))
-                    if not loose or p.population >= 10_000 or p.kind != TOWN]
+                    if not loose or p.population >= 100_000 or p.kind != TOWN]
         return out
 
 
