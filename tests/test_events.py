@@ -353,3 +353,10 @@ def test_a_cumulative_war_toll_is_no_event_s_fatalities():
     # What happened is still an event (the spec marks triggers of past events), without the war's toll.
     assert (displacement["event_type"], displacement["fatalities"]) == ("Strategic developments", None)
     assert displacement["spans"]["casualties"] == []
+
+
+def test_event_type_score_is_the_best_trigger_in_any_order():
+    from sitrep.events import event_types_from_triggers
+
+    assert event_types_from_triggers([Span(0, 5, "BATTLE", 0.9), Span(10, 15, "BATTLE", 0.2)]) == \
+        [{"label": "BATTLE", "score": 0.9}]

@@ -173,3 +173,63 @@ def test_event_type_scores_with_nothing_predicted_or_nothing_to_find():
     assert none_in_gold["exact_match"] == 1.0  # both say no type
     empty = event_type_scores([], [])
     assert empty["exact_match"] == 0.0 and empty["micro"]["support"] == 0
+
+
+def test_entity_scores_whole_result_by_hand():
+    s = entity_scores([GOLD], [PRED])
+    zero = {"precision": 0.0, "recall": 0.0, "f1": 0.0, "support": 0}
+    assert s == {
+        "scheme": "seqeval strict, IOB2, entity level",
+        "micro": {"precision": 0.5, "recall": 0.5, "f1": 0.5, "support": 6},
+        # Over the labels with gold support: ACTOR, LOCATION, CASUALTY, BATTLE.
+        "macro": {"precision": 0.5833, "recall": 0.5, "f1": 0.5167},
+        "per_label": {
+            "ACTOR": {"precision": 0.3333, "recall": 0.5, "f1": 0.4, "support": 2},
+            "LOCATION": {"precision": 1.0, "recall": 0.5, "f1": 0.6667, "support": 2},
+            "CASUALTY": {"precision": 1.0, "recall": 1.0, "f1": 1.0, "support": 1},
+            "BATTLE": {"precision": 0.0, "recall": 0.0, "f1": 0.0, "support": 1},  # never predicted: 0, not 1
+            "TERRITORY": zero, "AIRSTRIKE": zero, "EXPLOSION": zero,
+            "CIVILIAN_HARM": zero,  # "killing" predicted, no gold: precision 0
+            "DISPLACEMENT": zero,
+        },
+    }
+    # An article with no prediction at all counts as all missed: 3 right of 7 gold, 6 predicted.
+    other = doc("b", [("Ramadi", "LOCATION")])
+    s2 = entity_scores([GOLD, other], [PRED])
+    assert s2["micro"] == {"precision": 0.5, "recall": 0.4286, "f1": 0.4615, "support": 7}
+    # Nothing to find and nothing found: zeros everywhere, no error.
+    quiet = Document("q", "Quiet day.", [])
+    s3 = entity_scores([quiet], [quiet])
+    assert s3["micro"] == zero and s3["macro"] == {"precision": 0.0, "recall": 0.0, "f1": 0.0}
+
+
+def test_event_type_scores_on_no_articles_is_all_zeros():
+    zero = {"precision": 0.0, "recall": 0.0, "f1": 0.0}
+    assert event_type_scores([], []) == {
+        "scheme": "article level, multi-label", "micro": {**zero, "support": 0}, "macro": zero,
+        "per_type": {t: {**zero, "support": 0} for t in ("BATTLE", "TERRITORY", "AIRSTRIKE", "EXPLOSION",
+                                                          "CIVILIAN_HARM", "DISPLACEMENT")},
+        "exact_match": 0.0}
+
+
+@pytest.mark.parametrize("span, tags", [
+    ((0, 12), ["B-X", "I-X", "O", "O", "O"]),       # two words
+    ((5, 12), ["O", "B-X", "O", "O", "O"]),         # starts on the space before a word
+    ((12, 19), ["O", "O", "B-X", "O", "O"]),        # starts where the previous word ends
+    ((8, 10), ["O", "B-X", "O", "O", "O"]),         # inside a word: the whole word
+    ((20, 24), ["O", "O", "O", "B-X", "O"]),        # ends where the next token (",") starts
+    ((13, 40), ["O", "O", "B-X", "I-X", "I-X"]),    # runs past the last token
+])
+def test_spans_to_tags_covers_every_token_a_span_overlaps(span, tags):
+    from sitrep.metrics import spans_to_tags
+
+    tokens = [(0, 5), (6, 12), (13, 19), (20, 24), (24, 25)]  # "Iraqi forces seized Homs,"
+    assert spans_to_tags(tokens, [Span(*span, "X")]) == tags
+
+
+def test_spans_to_tags_first_span_keeps_a_token():
+    from sitrep.metrics import spans_to_tags
+
+    tokens = [(0, 5), (6, 12), (13, 19)]
+    # Spans go in start order: A takes its two words, B starts afresh on the first word left to it.
+    assert spans_to_tags(tokens, [Span(6, 19, "B"), Span(0, 12, "A")]) == ["B-A", "I-A", "B-B"]
