@@ -1,3 +1,5 @@
+import pytest
+
 from sitrep.alignment import IGNORE, encode_windows, spans_to_word_tags, tokenize_text, window_bounds, word_tags_to_spans
 from sitrep.annotated import load_annotated
 from sitrep.document import Span
@@ -118,3 +120,39 @@ def test_tokenize_texts_equals_tokenize_text_one_by_one(tiny_tokenizer):
     assert words == ["U.S.-led", "strikes", "hit", "Mosul", "'s", "airport", "."]
     assert batch[2].input_ids == [] and batch[2].word_chars == []
     assert tokenize_texts(tiny_tokenizer, []) == []
+
+
+def _tokenized(word_sizes):
+    """A TokenizedText whose words have the given numbers of subtokens (offsets: one character per token)."""
+    from sitrep.alignment import TokenizedText
+
+    word_ids, first, chars, pos = [], [], [], 0
+    for w, size in enumerate(word_sizes):
+        first.append(pos)
+        chars.append((pos, pos + size))
+        word_ids += [w] * size
+        pos += size
+    return TokenizedText(list(range(pos)), [(i, i + 1) for i in range(pos)], word_ids, chars, first)
+
+
+@pytest.mark.parametrize("sizes, max_tokens, stride, keep, expected", [
+    # One-token words: windows of 4 stepping by 2.
+    ([1] * 10, 4, 2, [], [(0, 4), (2, 6), (4, 8), (6, 10)]),
+    # Three-token words and windows of 5: an edge never cuts a word, so each window holds one word more.
+    ([3] * 4, 5, 2, [], [(0, 3), (3, 6), (6, 9), (9, 12)]),
+    # A gold span over tokens 3-4 is kept whole: the first window stops before it, the next holds it.
+    ([1] * 10, 4, 2, [(3, 5)], [(0, 3), (1, 5), (3, 7), (5, 9), (7, 10)]),
+    # A word longer than a window must be cut; the next window starts where the last one ended.
+    ([6, 1, 1], 4, 2, [], [(0, 4), (4, 8)]),
+    # Short enough for one window.
+    ([1] * 4, 4, 2, [], [(0, 4)]),
+    ([2, 1, 2], 8, 2, [], [(0, 5)]),
+])
+def test_window_bounds_exact(sizes, max_tokens, stride, keep, expected):
+    assert window_bounds(_tokenized(sizes), max_tokens=max_tokens, stride=stride, keep_whole=keep) == expected
+
+
+@pytest.mark.parametrize("max_tokens, stride", [(4, 4), (4, 6)])
+def test_window_longer_than_its_stride(max_tokens, stride):
+    with pytest.raises(ValueError, match=f"window length \\({max_tokens} tokens\\) must exceed the stride \\({stride}\\)"):
+        window_bounds(_tokenized([1] * 10), max_tokens=max_tokens, stride=stride)
