@@ -70,6 +70,14 @@ def test_all_outputs_on_the_raw_seeds(tiny_checkpoints, tmp_path):
         rows = list(reader)
     assert len(rows) == n_events == summary["events"]
     assert reader.fieldnames == COLUMNS
+    # What an analyst does with it: pandas reads ACLED's column names, numbers as numbers.
+    import pandas as pd
+
+    frame = pd.read_csv(tmp_path / "events.csv")
+    assert list(frame.columns) == COLUMNS and len(frame) == n_events
+    for column in ("latitude", "longitude", "fatalities", "score"):
+        assert frame[column].dtype.kind == "f" or frame[column].isna().all(), column
+    assert frame["event_id"].is_unique
     tasks = json.loads((tmp_path / "labelstudio.json").read_text(encoding="utf-8"))
     assert len(tasks) == 3
     for task in tasks:

@@ -66,7 +66,7 @@ def entity_scores(gold: list[Document], pred: list[Document], scheme: LabelSchem
             "precision": _round(row["precision"]), "recall": _round(row["recall"]),
             "f1": _round(row["f1-score"]), "support": int(row["support"]),
         }
-    micro = report.get("micro avg", {"precision": 0, "recall": 0, "f1-score": 0, "support": 0})
+    micro = report["micro avg"]  # seqeval always reports it, zeros when there is nothing to find
     present = [per_label[l] for l in scheme.names if per_label[l]["support"] > 0]
     macro = {k: _round(sum(r[k] for r in present) / len(present)) if present else 0.0 for k in ("precision", "recall", "f1")}
     return {
