@@ -17,6 +17,7 @@ import argparse
 import json
 import os
 import pstats
+import re
 import subprocess
 import sys
 import tempfile
@@ -42,11 +43,11 @@ print(json.dumps({"articles": n, "seconds": time.perf_counter() - started}))
 """
 # Where the time goes: the functions whose cumulative time the profile reports, by stage.
 STAGES = {
-    "tokenisation": ["tokenize_text"],
-    "model forward (incl. padding)": ["run"],
+    "tokenisation": ["tokenize_text", "tokenize_texts"],
+    "model forward (incl. padding; now with the article head)": ["run"],
     "second model pass (event-type classifier)": ["probabilities"],
     "decoding and whole-word snapping": ["_decode", "snap_spans"],
-    "event records": ["code", "event_records"],
+    "event records (now: dates, places, actors, fatalities)": ["code", "event_records"],
     "reading input": ["_jsonl_items"],
     "writing outputs": ["append", "write_events", "write_events_csv", "write_labelstudio"],
 }
@@ -109,12 +110,15 @@ def run_infer(checkpoint: str, src: Path, out: Path, log: Path, cwd: Path = ROOT
 def profile(title: str, checkpoint: str, src: Path, tmp: Path, cwd: Path = ROOT, extra: list[str] = (),
             pythonpath: str | None = None) -> None:
     """Where the time of one `python -m infer` goes, by stage (cumulative cProfile times)."""
-    prof = tmp / f"{title.replace(' ', '-')}.prof"
+    safe = re.sub(r"\W+", "-", title).strip("-")  # a Hydra override value cannot hold spaces or brackets
+    prof = tmp / f"{safe}.prof"
     env = {**os.environ, "HF_HUB_OFFLINE": "1", **({"PYTHONPATH": pythonpath} if pythonpath else {})}
     started = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "cProfile", "-o", str(prof), "-m", "infer", f"input={src}",
-                    f"output={tmp / (title + '-prof-out')}", f"checkpoint={checkpoint}", "progress_bar=false", *extra],
-                   cwd=cwd, env=env, capture_output=True)
+    proc = subprocess.run([sys.executable, "-m", "cProfile", "-o", str(prof), "-m", "infer", f"input={src}",
+                    f"output={tmp / (safe + '-prof-out')}", f"checkpoint={checkpoint}", "progress_bar=false", *extra],
+                   cwd=cwd, env=env, capture_output=True, text=True)
+    if not prof.exists():
+        sys.exit(f"the profiled run of {title} failed:\n{proc.stderr[-2000:]}")
     wall = time.perf_counter() - started
     stats = pstats.Stats(str(prof)).stats
     best: dict[str, float] = {}

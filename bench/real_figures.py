@@ -2,7 +2,7 @@
 
 Usage:
   python bench/real_figures.py data-mix multirun/data_mix/<time>         # experiment=data_mix
-  python bench/real_figures.py curve multirun/learning_curve/<time> [multirun/data_mix/<time>]
+  python bench/real_figures.py curve multirun/learning_curve/<time> [multirun/data_mix/<time>] [docs/learning_curve.png]
   python bench/real_figures.py optuna multirun/optuna/<time>             # hparams_search=optuna
   python bench/real_figures.py classifier multirun/<classifier sweep>    # task=event_types, seed=1,2,3
 """
@@ -90,15 +90,19 @@ def one_event_items(sweep: Path) -> None:
         for g in saved["gold"]:
             if g["meta"].get("form") == "short" and len(g["event_types"]) == 1 and g["event_types"] != ["NONE"]:
                 groups[variant].append(len([t for t in pred[g["id"]]["event_types"] if t != "NONE"]))
-    print("\none-event short items (gold: one type): predicted types per item")
+    print("\none-event short items of real test (gold: one type), the chosen rule; items of all seeds pooled")
+    print("| training data | items x seeds | exactly one type | mean types per item |\n|---|---:|---:|---:|")
     for variant, counts in groups.items():
-        print(f"  {variant}: {sum(c == 1 for c in counts)}/{len(counts)} get exactly one type, "
-              f"mean {statistics.fmean(counts):.2f} types")
+        print(f"| {variant} | {len(counts)} | {sum(c == 1 for c in counts)} ({sum(c == 1 for c in counts) / len(counts):.0%}) "
+              f"| {statistics.fmean(counts):.2f} |")
 
 
 def curve(*sweeps: Path) -> None:
     """Points from learning-curve sweeps; a data-mix sweep adds its no-augmentation ends (authored only: 0
-    real articles, authored + real: all of them), which are the same runs."""
+    real articles, authored + real: all of them), which are the same runs. A last argument ending in .png
+    is where the plot goes."""
+    plot = sweeps[-1] if sweeps and sweeps[-1].suffix == ".png" else None
+    sweeps = sweeps[:-1] if plot is not None else sweeps
     points = defaultdict(list)
     for sweep in sweeps:
         for overrides, metrics in jobs(sweep):
@@ -107,9 +111,29 @@ def curve(*sweeps: Path) -> None:
             points[metrics["split"]["train_real"]].append(metrics)
     print("| real training articles (authored held fixed) | runs | strict micro F1 | overlap micro F1 | event types micro F1 |")
     print("|---:|---:|---|---|---|")
+    series = defaultdict(list)
     for x, runs in sorted(points.items()):
         f = lambda *p: [get(r, "test", *p, "micro", "f1") for r in runs]
         print(f"| {x} | {len(runs)} | {ms(f())} | {ms(f('overlap'))} | {ms(f('event_types'))} |")
+        for name, values in (("strict", f()), ("overlap", f("overlap")), ("event types", f("event_types"))):
+            series[name].append((x, statistics.fmean(values), statistics.stdev(values) if len(values) > 1 else 0.0))
+    if plot is not None:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+
+        fig, ax = plt.subplots(figsize=(6, 4))
+        for name, pts in series.items():
+            xs, ys, sds = zip(*pts)
+            ax.errorbar(xs, ys, yerr=sds, marker="o", capsize=3, label=name)
+        ax.set_xlabel("real training documents (64 authored always)")
+        ax.set_ylabel("micro F1 on real test")
+        ax.grid(alpha=0.3)
+        ax.legend()
+        fig.tight_layout()
+        fig.savefig(plot, dpi=120)
+        print(f"\nplot: {plot}")
 
 
 def optuna(sweep: Path) -> None:
