@@ -156,3 +156,47 @@ def test_window_bounds_exact(sizes, max_tokens, stride, keep, expected):
 def test_window_longer_than_its_stride(max_tokens, stride):
     with pytest.raises(ValueError, match=f"window length \\({max_tokens} tokens\\) must exceed the stride \\({stride}\\)"):
         window_bounds(_tokenized([1] * 10), max_tokens=max_tokens, stride=stride)
+
+
+class _SlowEncoding(dict):
+    """What a tokenizer without offsets returns: ids, and no ``is_fast``."""
+
+
+def _slow_tokenizer(texts, **kwargs):
+    one = {"input_ids": [5, 6], "offset_mapping": [(0, 1), (1, 2)]}
+    return _SlowEncoding({k: [v] * len(texts) for k, v in one.items()} if isinstance(texts, list) else one)
+
+
+def test_a_tokenizer_without_offsets_is_refused_by_name():
+    from sitrep.alignment import tokenize_texts
+
+    message = r"^sitrep needs a fast tokenizer \(offset mapping\); load it with use_fast=True$"
+    with pytest.raises(TypeError, match=message):
+        tokenize_text(_slow_tokenizer, "ab")
+    with pytest.raises(TypeError, match=message):
+        tokenize_texts(_slow_tokenizer, ["ab"])
+
+
+def test_special_tokens_not_found_is_named():
+    from sitrep.alignment import special_tokens
+
+    class Scrambler:  # puts its special tokens inside the text's ids: no prefix/suffix split exists
+        def __call__(self, text, add_special_tokens=True):
+            return {"input_ids": [1, 9, 2, 9] if add_special_tokens else [9, 9]}
+
+    with pytest.raises(ValueError, match=r"^cannot find where Scrambler puts its special tokens$"):
+        special_tokens(Scrambler())
+
+
+def test_encoded_windows_fit_max_length_with_their_special_tokens(tiny_tokenizer):
+    text = " ".join(["Mosul"] * 60)
+    tok = tokenize_text(tiny_tokenizer, text)
+    enc = encode_windows(tiny_tokenizer, tok, [Span(0, 5, "LOCATION")], max_length=24, stride=4)
+    assert len(enc.windows) > 2
+    for window in enc.windows:
+        assert set(window) == {"input_ids", "attention_mask", "labels", "token_span"}
+        assert len(window["input_ids"]) == len(window["labels"]) == len(window["attention_mask"]) <= 24
+        assert set(window["attention_mask"]) == {1}
+        a, b = window["token_span"]
+        assert window["input_ids"][1:-1] == tok.input_ids[a:b]  # [CLS] + the window's tokens + [SEP]
+    assert max(len(w["input_ids"]) for w in enc.windows) == 24  # full windows use the whole length
