@@ -360,3 +360,26 @@ def test_event_type_score_is_the_best_trigger_in_any_order():
 
     assert event_types_from_triggers([Span(0, 5, "BATTLE", 0.9), Span(10, 15, "BATTLE", 0.2)]) == \
         [{"label": "BATTLE", "score": 0.9}]
+
+
+def test_an_event_with_no_place_and_no_actor_has_empty_fields():
+    text = "A bomb exploded."
+    (event,) = EventCoder().code("b", text, [Span(2, 6, "EXPLOSION", 0.5)], {"date": "2020-05-09"})
+    assert {k: event[k] for k in ("actor1", "actor2", "location", "admin1", "country", "iso3", "latitude",
+                                  "longitude", "geo_precision", "fatalities", "notes", "triggers", "score",
+                                  "event_date", "date_precision")} == {
+        "actor1": "", "actor2": "", "location": "", "admin1": "", "country": "", "iso3": "", "latitude": None,
+        "longitude": None, "geo_precision": "", "fatalities": None, "notes": "A bomb exploded.", "triggers": "bomb",
+        "score": 0.5, "event_date": "2020-05-09", "date_precision": "week"}
+    assert event["spans"]["location"] is None and event["spans"]["actors"] == []
+
+
+def test_event_score_is_the_mean_of_its_triggers_and_notes_are_capped():
+    text = "Troops pushed into Fallujah and seized the market. " + "The fighting went on " * 30 + "at night."
+    events = EventCoder().code("c", text, [Span(7, 18, "TERRITORY", 0.81234), Span(19, 27, "LOCATION", 0.9),
+                                           Span(32, 38, "TERRITORY", 0.71234)], {"date": "2016-05-28"})
+    (event,) = events
+    assert event["triggers"] == "pushed into; seized" and event["score"] == 0.7623  # (0.81234 + 0.71234) / 2
+    long_text = "Air strikes hit Aleppo " + "and its countryside " * 30 + "on Saturday."
+    (strike,) = EventCoder().code("d", long_text, [Span(0, 11, "AIRSTRIKE", 0.9)], {"date": "2016-05-28"})
+    assert len(strike["notes"]) == 400 and long_text.startswith(strike["notes"])
