@@ -383,3 +383,23 @@ def test_event_score_is_the_mean_of_its_triggers_and_notes_are_capped():
     long_text = "Air strikes hit Aleppo " + "and its countryside " * 30 + "on Saturday."
     (strike,) = EventCoder().code("d", long_text, [Span(0, 11, "AIRSTRIKE", 0.9)], {"date": "2016-05-28"})
     assert len(strike["notes"]) == 400 and long_text.startswith(strike["notes"])
+
+
+def test_a_sentence_without_a_place_joins_the_one_event_of_its_kind_nearby():
+    # Unlocated, its place too far back to carry: the raid that killed five is the one strike, on Aleppo.
+    text = ("Air strikes hit Aleppo on Saturday. Residents described the scene. Shops stayed shut. "
+            "The air raids killed five people.")
+    (event,) = code(text, [("Air strikes", "AIRSTRIKE"), ("Aleppo", "LOCATION"), ("air raids", "AIRSTRIKE"),
+                           ("five", "CASUALTY")])
+    assert (event["triggers"], event["location"], event["fatalities"]) == ("Air strikes; air raids", "Aleppo", 5)
+    # Two strikes on two towns before it: the raid joins neither.
+    text = ("Air strikes hit Aleppo on Saturday. Warplanes bombed Idlib. Residents described the scene. "
+            "Shops stayed shut. The raids killed five people.")
+    events = code(text, [("Air strikes", "AIRSTRIKE"), ("Aleppo", "LOCATION"), ("bombed", "AIRSTRIKE"),
+                         ("Idlib", "LOCATION"), ("raids", "AIRSTRIKE"), ("five", "CASUALTY")])
+    assert [e["location"] for e in events] == ["Aleppo", "Idlib", ""]
+    # Located after unlocated: the place said later is the event's place.
+    text = "Warplanes carried out strikes overnight. The strikes hit Idlib, killing three."
+    (event,) = code(text, [("strikes", "AIRSTRIKE"), ("strikes hit", "AIRSTRIKE"), ("Idlib", "LOCATION"),
+                           ("three", "CASUALTY")])
+    assert (event["location"], event["fatalities"], event["triggers"]) == ("Idlib", 3, "strikes; strikes hit")
