@@ -66,6 +66,13 @@ def data_mix(sweep: Path) -> None:
             strict = [r["test"]["per_label"][label]["f1"] for r in runs]
             overlap = [r["test"]["overlap"]["per_label"][label]["f1"] for r in runs]
             print(f"| {label} | {ms(strict)} | {ms(overlap)} | {runs[0]['test']['per_label'][label]['support']} |")
+    print("\nevent types with the rule dev chose, micro and macro F1, all / short / full")
+    print("| training data | micro: all / short / full | macro: all / short / full |\n|---|---|---|")
+    for name, runs in groups.items():
+        cell = lambda avg: " / ".join(
+            ms([v for r in runs if (v := get(r, "test", *grp, "event_types", avg, "f1")) is not None])
+            for grp in ((), ("by_group", "real/short"), ("by_group", "real/full")))
+        print(f"| {name} | {cell('micro')} | {cell('macro')} |")
     print("\nevent types by rule on real test (micro F1; dev picks the rule), all / short / full; trigger_labels is the"
           " baseline, the set of trigger labels found, untuned:")
     print("| training data | rule | all | short | full | dev micro F1 |\n|---|---|---|---|---|---|")
