@@ -403,3 +403,13 @@ def test_a_sentence_without_a_place_joins_the_one_event_of_its_kind_nearby():
     (event,) = code(text, [("strikes", "AIRSTRIKE"), ("strikes hit", "AIRSTRIKE"), ("Idlib", "LOCATION"),
                            ("three", "CASUALTY")])
     assert (event["location"], event["fatalities"], event["triggers"]) == ("Idlib", 3, "strikes; strikes hit")
+
+
+@pytest.mark.parametrize("name, expected", [
+    ("al-Raqqa", ["alraqqa", "raqqa"]), ("Al Bab", ["albab", "bab"]),
+    ("Azragiyah", ["azragiyah"]), ("Anbar", ["anbar"]), ("Ashkelon", ["ashkelon"]),
+])
+def test_an_article_is_dropped_only_where_it_is_written_apart(name, expected):
+    from sitrep.places import lookup_keys
+
+    assert lookup_keys(name) == expected

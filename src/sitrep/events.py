@@ -37,13 +37,14 @@ SPEAKER_BEFORE = re.compile(r"\b(according to|quoted|cited|told)\W*$", re.IGNORE
 # History and cumulative tolls: the war's course ("the war, which began in 2011, has killed more than 300,000").
 # Such a toll is the whole war's, not one incident's: ACLED counts it for no event.
 _STARTED = r"(?:began|started|erupted|broke out)"
+_SINCE_YEAR = (r"\bsince\s+(?:(?:January|February|March|April|May|June|July|August|September|October|November|"
+               r"December)\s+)?(?:19|20)\d\d\b")
+_TOLL = r"\b(?:killed|died|dead|deaths|displaced|fled|driven from)\b"
 BACKGROUND = re.compile(
     r"\b(?:war(?!\s+monitor)|conflict|revolt|uprising|revolution|insurgency)\b[^.;]{0,120}?\b" + _STARTED + r"\b"
     r"|\bsince\s+(?:the\s+)?(?:start|beginning|outbreak)\s+of\s+the\s+(?:war|conflict|revolt|uprising|revolution)\b"
-    r"|\bsince\s+(?:(?:January|February|March|April|May|June|July|August|September|October|November|December)\s+)?"
-    r"(?:19|20)\d\d\b(?=[^.;]*\b(?:killed|died|dead|deaths|displaced|fled|driven from)\b)"
-    r"|\b(?:killed|died|dead|deaths|displaced|fled|driven from)\b[^.;]*\bsince\s+(?:(?:January|February|March|April|"
-    r"May|June|July|August|September|October|November|December)\s+)?(?:19|20)\d\d\b",
+    r"|" + _SINCE_YEAR + r"(?=[^.;]*" + _TOLL + r")"   # "since 2014 ... killed"
+    r"|" + _TOLL + r"[^.;]*" + _SINCE_YEAR,             # "killed ... since March 2011"
     re.IGNORECASE)
 BY_AGENT = re.compile(r"^\W*(?:\w+\s+){0,3}by\s*$", re.IGNORECASE)
 CIVILIANS = re.compile(r"\b(civilians?|villagers|residents|people|children|women|worshippers|mourners|protesters|"

@@ -25,7 +25,9 @@ from pathlib import Path
 
 TOWN, REGION, COUNTRY = "town", "region", "country"
 CACHE_VERSION = 6
-_ARTICLE = re.compile(r"^(?:al|el|ad|ar|as|ash|at|az|an|ath)(?=[a-z]{3})")
+_ARTICLES = r"(?:al|el|ad|ar|as|ash|at|az|an|ath)"
+_ARTICLE = re.compile(r"^" + _ARTICLES + r"(?=[a-z]{3})")  # on a folded key: "alraqqa" -> "raqqa"
+_ARTICLE_APART = re.compile(_ARTICLES + r"[-\s'’]", re.IGNORECASE)  # as written: "al-Raqqa", "Al Bab"
 TYPE_SUFFIX = re.compile(r"\s+(?:Province|Governorate|Region|Oblast|State|District|Prefecture|County|Department|"
                          r"Countryside)$")
 REGION_WORDS = re.compile(r"^\s+(?:province|governorate|region|oblast|state|district|prefecture|county|department|"
@@ -43,9 +45,7 @@ def lookup_keys(name: str) -> list[str]:
     f = fold(name)
     if not f:
         return []
-    if re.match(r"(?:al|el|ad|ar|as|ash|at|az|an|ath)[-\s'’]", name.strip(), re.IGNORECASE):
-        return keys(name)
-    return [f]
+    return keys(name) if _ARTICLE_APART.match(name.strip()) else [f]
 
 
 def keys(name: str) -> list[str]:
