@@ -49,7 +49,7 @@ STAGES = {
     "decoding and whole-word snapping": ["_decode", "snap_spans"],
     "event records (now: dates, places, actors, fatalities)": ["code", "event_records"],
     "reading input": ["_jsonl_items"],
-    "writing outputs": ["append", "write_events", "write_events_csv", "write_labelstudio"],
+    "writing outputs": ["append", "write_events", "write_events_csv", "write_labelstudio", "write_derived"],
 }
 RUNNERS = ("windows.py", "tagger.py")  # where WindowRunner.run lives, then and now
 

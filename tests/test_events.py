@@ -53,6 +53,52 @@ def test_article_dates_from_meta_or_dateline(meta, text, expected):
     assert (got.iso(), got.precision) == expected
 
 
+@pytest.mark.parametrize("phrase, order, expected", [
+    ("7 July 2015", "MDY", dt.date(2015, 7, 7)),
+    ("05 Jul 2015", "MDY", dt.date(2015, 7, 5)),
+    ("April 29 2017", "MDY", dt.date(2017, 4, 29)),
+    ("Sept. 5, 2016", "DMY", dt.date(2016, 9, 5)),
+    ("May 22nd, 2014", "MDY", dt.date(2014, 5, 22)),
+    ("1st May 2015", "MDY", dt.date(2015, 5, 1)),
+    ("March 2011", "MDY", dt.date(2011, 3, 1)),  # no day: the first of the month, as dateparser is told
+    ("  Dec. 2019 ", "MDY", dt.date(2019, 12, 1)),
+    ("2016-02-29", "YMD", dt.date(2016, 2, 29)),
+    ("24.09.2014", "DMY", dt.date(2014, 9, 24)),
+    ("24.09.2014", "MDY", None),  # dotted dates are read only in the order the caller says
+    ("2016-10-04", "MDY", None),
+    ("31 April 2017", "MDY", None),  # no such day: left to dateparser
+    ("29 Feb 2017", "MDY", None),
+    ("on Tuesday", "MDY", None),
+    ("May 23", "MDY", None),  # no year: dateparser, with the article date as its base
+])
+def test_explicit_dates_are_read_directly_as_dateparser_reads_them(phrase, order, expected):
+    import dateparser
+
+    assert dates._explicit(phrase, order) == expected
+    if expected is not None:
+        settings = {"PREFER_DATES_FROM": "past", "PREFER_DAY_OF_MONTH": "first", "DATE_ORDER": order}
+        assert dateparser.parse(phrase, languages=["en"], settings=settings).date() == expected
+
+
+def test_fuzzy_place_names_match_what_difflib_alone_would_pick():
+    """The rapidfuzz cut in front of difflib changes speed, not answers: the same close keys as difflib over all."""
+    import difflib
+
+    g = gazetteer()
+    misspelt = ["hassakeh", "deir ezzor", "raqqah", "fallouja", "kirkouk", "mosull", "tikreet", "ramadee",
+                "aleppoo", "idleb", "palmyrah", "qamishly", "baghdadi", "basrah", "samarah", "zzyzxqwv"]
+    found = 0
+    for context in ({"SY"}, {"IQ"}, {"SY", "IQ"}):
+        marks = ",".join("?" * len(context))
+        keys = [r[0] for r in g.db.execute(f"SELECT DISTINCT key FROM names WHERE iso2 IN ({marks})", tuple(context))]
+        for target in misspelt:
+            want = difflib.get_close_matches(target, [k for k in keys if abs(len(k) - len(target)) <= 2], n=3, cutoff=0.8)
+            assert g._close_keys(target, context) == want, (context, target)
+            found += bool(want)
+    assert found >= 20  # the names are close enough to match: the comparison is not between empty answers
+    assert {p.name for p in g._fuzzy("hassakeh", {"SY"})} == {"Al Ḩasakah"}
+
+
 @pytest.mark.parametrize("name, context, expected", [
     ("Tripoli", {"LY"}, ("LBY", "town")),
     ("Tripoli", {"LB"}, ("LBN", "town")),

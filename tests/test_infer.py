@@ -362,3 +362,16 @@ def test_no_predicted_span_on_the_real_dev_set_cuts_a_word_or_crosses_a_line(tin
             assert span_problems(words, s.start, s.end) == [], (doc.id, doc.text[s.start:s.end])
             n += 1
     assert len(dev) == 57 and n > 100
+
+
+def test_chunks_hold_at_most_n_articles_and_the_character_budget():
+    from infer.job import _chunks
+    from sitrep.articles import Item
+
+    items = [Item(f"a{i}", "x" * n, {}) for i, n in enumerate([5, 5, 5, 20, 1, 1, 1, 1, 30])]
+    sizes = [[len(it.text) for it in chunk] for chunk in _chunks(items, 3, 12)]
+    # A chunk closes at 3 articles or before passing 12 characters; an article longer than the budget
+    # goes alone, so nothing is ever dropped.
+    assert sizes == [[5, 5], [5], [20], [1, 1, 1], [1], [30]]
+    assert [it.id for chunk in _chunks(items, 100, 10**6) for it in chunk] == [it.id for it in items]
+    assert list(_chunks([], 3, 12)) == []

@@ -18,8 +18,8 @@ from typing import Iterable, Iterator
 from hydra.utils import instantiate
 from omegaconf import DictConfig, OmegaConf
 
-from infer.outputs import (SUMMARY, PredictionLog, checkpoint_fingerprint, input_fingerprint, iter_records,
-                           write_events, write_json_atomic, write_labelstudio)
+from infer.outputs import (SUMMARY, PredictionLog, checkpoint_fingerprint, input_fingerprint, write_derived,
+                           write_json_atomic)
 from infer.settings import check_paths, check_settings
 from sitrep.articles import InputError, Item, read_items
 from sitrep.event_scores import summary_by
@@ -27,9 +27,18 @@ from sitrep.event_scores import summary_by
 log = logging.getLogger("infer")
 
 
-def _chunks(items: Iterable[Item], size: int) -> Iterator[list[Item]]:
-    it = iter(items)
-    while chunk := list(itertools.islice(it, size)):
+def _chunks(items: Iterable[Item], size: int, max_chars: int) -> Iterator[list[Item]]:
+    """Runs of at most ``size`` articles and, past the first article, at most ``max_chars`` characters."""
+    chunk: list[Item] = []
+    chars = 0
+    for item in items:
+        n = len(item.text or "")
+        if chunk and (len(chunk) == size or chars + n > max_chars):
+            yield chunk
+            chunk, chars = [], 0
+        chunk.append(item)
+        chars += n
+    if chunk:
         yield chunk
 
 
@@ -67,7 +76,8 @@ def run(cfg: DictConfig) -> dict:
 
         progress = tqdm(unit="article", desc="tagging", smoothing=0.1, initial=resumed)
     try:
-        for records, n_tokens in engine.tag(_chunks(predictions.skip_done(items), settings.chunk_articles)):
+        for records, n_tokens in engine.tag(_chunks(predictions.skip_done(items), settings.chunk_articles,
+                                                         settings.chunk_chars)):
             predictions.append(records)
             tokens += sum(n_tokens)
             n_articles += len(records)
@@ -83,10 +93,8 @@ def run(cfg: DictConfig) -> dict:
             progress.close()
     predictions.finish()
     seconds = time.perf_counter() - started
-    failures = [{"id": r["id"], "error": r["error"]} for r in iter_records(out) if "error" in r]
-    n_events = write_events(out)
-    events = [e for r in iter_records(out) for e in r.get("events", [])]
-    n_tasks = write_labelstudio(out, engine.model_version)
+    derived = write_derived(out, engine.model_version)
+    failures, events = derived.failures, derived.events
     (out / "config.yaml").write_text(OmegaConf.to_yaml(cfg, resolve=True), encoding="utf-8")
     summary = {
         "input": str(settings.input),
@@ -102,10 +110,10 @@ def run(cfg: DictConfig) -> dict:
         "failures": len(failures),
         "failed": failures,
         "input_notes": notes,
-        "events": n_events,
+        "events": len(events),
         "events_by_country": summary_by(events, "country"),
         "events_by_type": summary_by(events, "event_type"),
-        "labelstudio_tasks": n_tasks,
+        "labelstudio_tasks": derived.tasks,
         "tokens": tokens,
         "seconds": round(seconds, 2),
         "tokens_per_second": round(tokens / seconds, 1) if seconds else None,

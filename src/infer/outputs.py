@@ -172,42 +172,48 @@ def _atomic_writer(path: Path):
     return tmp, open(tmp, "w", encoding="utf-8", newline="")
 
 
-def write_events(folder: Path) -> int:
-    """events.csv (ACLED's columns, for pandas or a spreadsheet) and events.jsonl (the same plus span offsets)."""
-    tmp_csv, fh_csv = _atomic_writer(folder / EVENTS)
-    tmp_jsonl, fh_jsonl = _atomic_writer(folder / EVENTS_JSONL)
-    n = 0
-    with fh_csv, fh_jsonl:
+@dataclass
+class Derived:
+    """What the derived files hold, for the run's summary."""
+
+    failures: list[dict]
+    events: list[dict]
+    tasks: int
+
+
+def write_derived(folder: Path, model_version: str) -> Derived:
+    """events.csv, events.jsonl and labelstudio.json from predictions.jsonl, read once, each swapped in atomically."""
+    paths = [folder / EVENTS, folder / EVENTS_JSONL, folder / LABELSTUDIO]
+    tmps, handles = zip(*(_atomic_writer(p) for p in paths))
+    fh_csv, fh_jsonl, fh_ls = handles
+    derived = Derived([], [], 0)
+    with fh_csv, fh_jsonl, fh_ls:
         writer = csv.writer(fh_csv)
         writer.writerow(COLUMNS)
+        fh_ls.write("[")
         for record in iter_records(folder):
+            if "error" in record:  # error records have no events and are no tasks
+                derived.failures.append({"id": record["id"], "error": record["error"]})
+                continue
             for event in record.get("events", []):
                 writer.writerow(csv_row(event))
                 fh_jsonl.write(json.dumps(event, ensure_ascii=False) + "\n")
-                n += 1
-    tmp_csv.replace(folder / EVENTS)
-    tmp_jsonl.replace(folder / EVENTS_JSONL)
-    return n
+                derived.events.append(event)
+            task = _prediction_task(record, model_version)
+            fh_ls.write(("," if derived.tasks else "") + "\n" + json.dumps(task, ensure_ascii=False))
+            derived.tasks += 1
+        fh_ls.write("\n]\n")
+    for tmp, path in zip(tmps, paths):
+        tmp.replace(path)
+    return derived
 
 
-def write_labelstudio(folder: Path, model_version: str) -> int:
-    """Tasks with predictions, ready to import as pre-annotations (error records are left out)."""
-    tmp, fh = _atomic_writer(folder / LABELSTUDIO)
-    n = 0
-    with fh:
-        fh.write("[")
-        for record in iter_records(folder):
-            if "error" in record:
-                continue
-            spans = [Span(s["start"], s["end"], s["label"], s.get("score")) for s in record["spans"]]
-            doc = Document(record["id"], record["text"], spans, [], record.get("meta", {}))
-            suggested = [(t["label"], t["score"]) for t in record.get("suggested_event_types", [])]
-            task = document_to_prediction_task(doc, model_version, record.get("score"), SCHEME, suggested)
-            fh.write(("," if n else "") + "\n" + json.dumps(task, ensure_ascii=False))
-            n += 1
-        fh.write("\n]\n")
-    tmp.replace(folder / LABELSTUDIO)
-    return n
+def _prediction_task(record: dict, model_version: str) -> dict:
+    """A Label Studio task with the record's spans as a prediction (a pre-annotation)."""
+    spans = [Span(s["start"], s["end"], s["label"], s.get("score")) for s in record["spans"]]
+    doc = Document(record["id"], record["text"], spans, [], record.get("meta", {}))
+    suggested = [(t["label"], t["score"]) for t in record.get("suggested_event_types", [])]
+    return document_to_prediction_task(doc, model_version, record.get("score"), SCHEME, suggested)
 
 
 def write_json_atomic(path: Path, payload: dict) -> None:

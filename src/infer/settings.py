@@ -26,10 +26,12 @@ class InferSettings(BaseModel):
     checkpoint: str = Field(min_length=1)
     classifier: str | None = None
     precision: Literal["auto", "bf16", "fp32"] = "auto"
+    runtime: Literal["auto", "transformers", "native"] = "auto"
     device: Literal["cpu", "cuda"] | None = None
     num_threads: int | None = Field(default=None, ge=1)
     batch_size: int = Field(ge=1)
     chunk_articles: int = Field(ge=1)
+    chunk_chars: int = Field(ge=1)
     max_length: int | None = Field(default=None, ge=8)
     stride: int | None = Field(default=None, ge=0)
     max_chars: int = Field(ge=1)

@@ -26,7 +26,8 @@ class ArticleTagger:
         if cfg.num_threads:
             torch.set_num_threads(int(cfg.num_threads))
         # max_length/stride left null mean: as the checkpoint was trained.
-        self.model = ConflictModel.load(cfg.checkpoint, cfg.classifier or None, SCHEME, batch_size=cfg.batch_size,
+        self.model = ConflictModel.load(cfg.checkpoint, cfg.classifier or None, SCHEME, cfg.runtime,
+                                        batch_size=cfg.batch_size,
                                         precision=cfg.precision, device=cfg.device, max_length=cfg.max_length,
                                         stride=cfg.stride)
         self.model_version = model_version(cfg)

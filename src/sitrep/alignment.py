@@ -20,7 +20,7 @@ from functools import cached_property
 
 from sitrep.document import Span
 from sitrep.scheme import SCHEME, LabelScheme
-from sitrep.words import tokenize as tokenize_words
+from sitrep.words import tokens_of as tokenize_words
 
 IGNORE = -100
 

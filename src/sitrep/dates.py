@@ -52,12 +52,40 @@ class EventDate:
 NO_DATE = EventDate(None, "")
 
 
+_MONTHS = {m: i for i, m in enumerate(("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov",
+                                       "dec"), start=1)}
+_DAY_MONTH_YEAR = re.compile(rf"(?P<d>\d{{1,2}})(?:st|nd|rd|th)?\s+(?P<m>{_MONTH}),?\s+(?P<y>{_YEAR})")
+_MONTH_DAY_YEAR = re.compile(rf"(?P<m>{_MONTH})\s+(?P<d>\d{{1,2}})(?:st|nd|rd|th)?,?\s+(?P<y>{_YEAR})")
+_MONTH_YEAR = re.compile(rf"(?P<m>{_MONTH})\s+(?P<y>{_YEAR})")
+_NUMERIC = {"YMD": re.compile(r"(?P<y>\d{4})-(?P<m>\d\d)-(?P<d>\d\d)"),
+            "DMY": re.compile(r"(?P<d>\d\d)\.(?P<m>\d\d)\.(?P<y>\d{4})")}
+
+
+def _explicit(phrase: str, order: str) -> dt.date | None:
+    """A phrase that spells out its year, month and maybe day ("7 July 2015", "April 29 2017", "March 2011",
+    "2015-07-05", "24.09.2014" in day-first order) read directly: dateparser gives the same date (the first of
+    the month without a day), but takes milliseconds a phrase and most of a second on its first call."""
+    phrase = phrase.strip()
+    for pattern in (_DAY_MONTH_YEAR, _MONTH_DAY_YEAR, _MONTH_YEAR, _NUMERIC.get(order)):
+        m = pattern.fullmatch(phrase) if pattern is not None else None
+        if m:
+            month = int(m["m"]) if m["m"].isdigit() else _MONTHS[m["m"][:3].lower()]
+            try:
+                return dt.date(int(m["y"]), month, int(m.groupdict().get("d") or 1))
+            except ValueError:
+                return None  # "31 April 2017": left to dateparser, which decides what it is
+    return None
+
+
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
 
 @lru_cache(maxsize=4096)
 def _parse(phrase: str, base: dt.date | None, order: str = "MDY") -> dt.date | None:
     """dateparser on one phrase (cached: wire copy repeats its date phrases)."""
+    explicit = _explicit(phrase, order)
+    if explicit is not None:
+        return explicit
     import dateparser
 
     settings = {"PREFER_DATES_FROM": "past", "PREFER_DAY_OF_MONTH": "first", "DATE_ORDER": order}

@@ -23,6 +23,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from rapidfuzz import fuzz as rf_fuzz
+from rapidfuzz import process as rf_process
+
 TOWN, REGION, COUNTRY = "town", "region", "country"
 CACHE_VERSION = 6
 _ARTICLES = r"(?:al|el|ad|ar|as|ash|at|az|an|ath)"
@@ -81,6 +84,7 @@ class Gazetteer:
         # News repeats its place names: each (name, context) is looked up once.
         self._cached = lru_cache(maxsize=20_000)(self._resolve)
         self._countries: dict[str, Place | None] = {}
+        self._keys: dict[tuple[str, ...], list[str]] = {}  # the name keys of the places of some countries
 
     def resolve(self, name: str, context=frozenset(), region_hint: bool = False, anchor: Place | None = None) -> Place | None:
         """The place ``name`` most likely means (see :meth:`_resolve`)."""
@@ -236,9 +240,7 @@ class Gazetteer:
         if len(target) < 5:
             return []
         marks = ",".join("?" * len(context))
-        rows = self.db.execute(f"SELECT DISTINCT key FROM names WHERE iso2 IN ({marks}) AND klen BETWEEN ? AND ?",
-                               (*sorted(context), len(target) - 2, len(target) + 2)).fetchall()
-        close = difflib.get_close_matches(target, [r[0] for r in rows], n=3, cutoff=0.8)
+        close = self._close_keys(target, context)
         out = []
         for key in close:
             # A near-identical spelling of any place; a looser one only of a city whose name news spells many
@@ -248,6 +250,21 @@ class Gazetteer:
                                             (key, *sorted(context)))
                     if not loose or p.population >= 100_000 or p.kind != TOWN]
         return out
+
+    def _close_keys(self, target: str, context: set[str]) -> list[str]:
+        """difflib's three closest name keys (ratio >= 0.8, length within 2) among the countries' places."""
+        countries = tuple(sorted(context))
+        if countries not in self._keys:
+            marks = ",".join("?" * len(countries))
+            self._keys[countries] = [r[0] for r in self.db.execute(
+                f"SELECT DISTINCT key FROM names WHERE iso2 IN ({marks}) ORDER BY key", countries)]
+        # rapidfuzz's ratio (2 x longest common subsequence / lengths) is never below difflib's (2 x its
+        # matching blocks / lengths), so its cut keeps every name difflib would take; difflib then decides
+        # among the few left exactly as it would among all (the same scores, the same tie order).
+        near = [key for key, _, _ in rf_process.extract(
+            target, self._keys[countries], scorer=rf_fuzz.ratio, score_cutoff=79.9, limit=None,
+            processor=None) if abs(len(key) - len(target)) <= 2]
+        return difflib.get_close_matches(target, near, n=3, cutoff=0.8)
 
 
 def distance_km(a: Place, b: Place) -> float:

@@ -24,7 +24,7 @@ import re
 import unicodedata
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 # Titles and other words whose full stop belongs to the word ("Gen. Votel", "St. Louis").
 ABBREVIATIONS = frozenset({
@@ -90,6 +90,13 @@ def tokenize(text: str) -> list[Token]:
     return tokens
 
 
+@lru_cache(maxsize=4096)
+def tokens_of(text: str) -> tuple[Token, ...]:
+    """:func:`tokenize`, remembered for recent texts: tagging needs the words of each text twice (to put labels
+    on words, then to snap the decoded spans to them)."""
+    return tuple(tokenize(text))
+
+
 def is_punct_char(ch: str) -> bool:
     return unicodedata.category(ch)[0] in "PS"
 
@@ -101,8 +108,8 @@ class Words:
     text: str
 
     @cached_property
-    def tokens(self) -> list[Token]:
-        return tokenize(self.text)
+    def tokens(self) -> tuple[Token, ...]:
+        return tokens_of(self.text)
 
     @cached_property
     def starts(self) -> list[int]:

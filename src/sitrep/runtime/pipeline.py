@@ -44,9 +44,10 @@ class ConflictModel:
 
     @classmethod
     def load(cls, checkpoint: str | Path, classifier: str | Path | None = None, scheme: LabelScheme = SCHEME,
-             **window_kwargs) -> "ConflictModel":
-        """``window_kwargs``: batch_size, precision, device, max_length, stride (None: as trained)."""
-        tagger = SpanTagger.load(checkpoint, scheme, **window_kwargs)
+             runtime: str = "auto", **window_kwargs) -> "ConflictModel":
+        """``window_kwargs``: batch_size, precision, device, max_length, stride (None: as trained);
+        ``runtime``: what runs the tagger (:data:`sitrep.runtime.loading.RUNTIMES`)."""
+        tagger = SpanTagger.load(checkpoint, scheme, runtime, **window_kwargs)
         decision = EventTypeDecision.load(checkpoint)
         if decision.rule != "triggers" and tagger.head is None:
             log.warning("%s: event_types.json asks for the %s rule but there is no article head; using triggers",

@@ -17,7 +17,7 @@ import numpy as np
 
 from sitrep.alignment import TokenizedText, word_tags_to_spans
 from sitrep.checkpoint import CheckpointError, check_checkpoint
-from sitrep.runtime.loading import load_pretrained, load_tokenizer
+from sitrep.runtime.loading import load_token_classifier
 from sitrep.document import Span
 from sitrep.runtime.article_head import ArticleHead, has_head, head_forward
 from sitrep.runtime.merge import merge_windows
@@ -78,12 +78,10 @@ class SpanTagger:
         self.tags = [scheme.id2label[i] for i in range(len(scheme.id2label))]
 
     @classmethod
-    def load(cls, path: str | Path, scheme: LabelScheme = SCHEME, **kwargs) -> "SpanTagger":
-        from transformers import AutoModelForTokenClassification
-
+    def load(cls, path: str | Path, scheme: LabelScheme = SCHEME, runtime: str = "auto", **kwargs) -> "SpanTagger":
+        """``runtime``: see :data:`sitrep.runtime.loading.RUNTIMES`; both give the same spans."""
         path = check_checkpoint(path, cls.task, scheme)
-        model = load_pretrained(AutoModelForTokenClassification, path)
-        tokenizer = load_tokenizer(path)
+        model, tokenizer = load_token_classifier(path, runtime)
         head = load_head(path) if has_head(path) else None
         window = load_kwargs(path, kwargs)
         check_window(path, model, window)

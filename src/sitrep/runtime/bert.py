@@ -1,0 +1,125 @@
+"""Inference for BERT-family token classifiers without importing transformers.
+
+Importing transformers' model code takes about 4.5 s on a 2-core CPU (it pulls
+in torch.distributed, dynamo, sympy and scipy), which is more than the model
+forward of 1,600 short news items. A ``save_pretrained`` BERT folder needs
+none of that to run: this module reads its ``config.json``,
+``model.safetensors`` and ``tokenizer.json`` and computes the same forward as
+``BertForTokenClassification`` in eval mode (the same torch ops, so bf16
+autocast treats them alike). Anything it does not cover exactly (other
+architectures, relative positions, other activations) is left to
+transformers: :func:`supports` decides, and the loader falls back.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from types import SimpleNamespace
+
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+PREFIX = "bert."
+
+
+def supports(path: str | Path) -> bool:
+    """Whether the folder holds a BERT token classifier this module computes exactly."""
+    path = Path(path)
+    try:
+        config = json.loads((path / "config.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False  # the transformers loader names the fault
+    return (
+        config.get("model_type") == "bert"
+        and config.get("architectures") == ["BertForTokenClassification"]
+        and config.get("position_embedding_type", "absolute") == "absolute"
+        and config.get("hidden_act") == "gelu"
+        and not config.get("is_decoder", False)
+        and not config.get("add_cross_attention", False)
+        and (path / "model.safetensors").is_file()
+        and (path / "tokenizer.json").is_file()
+    )
+
+
+class BertTokenClassifier(nn.Module):
+    """``BertForTokenClassification`` in eval mode: (input_ids, attention_mask) -> logits and last hidden states.
+
+    The weights are buffers read from the file as they are (no layers built and randomly initialised first,
+    which would cost more than the load itself); the forward is written with torch's functional ops.
+    """
+
+    def __init__(self, config: dict, weights: dict[str, torch.Tensor]):
+        super().__init__()
+        self.config = SimpleNamespace(**config)
+        for name, tensor in weights.items():
+            self.register_buffer(name.replace(".", "_"), tensor)
+        self.n_layers, self.heads = self.config.num_hidden_layers, self.config.num_attention_heads
+        self.eps = self.config.layer_norm_eps
+
+    @classmethod
+    def from_folder(cls, path: str | Path) -> "BertTokenClassifier":
+        from safetensors.torch import load_file
+
+        path = Path(path)
+        config = json.loads((path / "config.json").read_text(encoding="utf-8"))
+        weights = _renamed(load_file(path / "model.safetensors"), int(config["num_hidden_layers"]))
+        expected = {"word": (config["vocab_size"], config["hidden_size"]),
+                    "classifier.weight": (len(config["id2label"]), config["hidden_size"]),
+                    "layers.0.ffn_in.weight": (config["intermediate_size"], config["hidden_size"])}
+        for name, shape in expected.items():
+            if tuple(weights[name].shape) != shape:
+                raise ValueError(f"{name} has shape {tuple(weights[name].shape)}; config.json says {shape}")
+        return cls(config, weights).eval()
+
+    def _w(self, name: str) -> torch.Tensor:
+        return getattr(self, name.replace(".", "_"))
+
+    def _norm(self, x: torch.Tensor, name: str) -> torch.Tensor:
+        return F.layer_norm(x, x.shape[-1:], self._w(name + ".weight"), self._w(name + ".bias"), self.eps)
+
+    def _linear(self, x: torch.Tensor, name: str) -> torch.Tensor:
+        return F.linear(x, self._w(name + ".weight"), self._w(name + ".bias"))
+
+    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor, output_hidden_states: bool = False):
+        b, t = input_ids.shape
+        positions = torch.arange(t, device=input_ids.device)
+        x = F.embedding(input_ids, self._w("word")) + self._w("token_type")[0] + F.embedding(positions, self._w("position"))
+        x = self._norm(x, "embed_norm")
+        keep = attention_mask.bool()[:, None, None, :]  # padding is never attended to
+        h = x.shape[-1]
+        for i in range(self.n_layers):
+            layer = f"layers.{i}."
+            q, k, v = self._linear(x, layer + "qkv").view(b, t, 3, self.heads, h // self.heads).permute(2, 0, 3, 1, 4)
+            context = F.scaled_dot_product_attention(q, k, v, attn_mask=keep).transpose(1, 2).reshape(b, t, h)
+            x = self._norm(self._linear(context, layer + "attn_out") + x, layer + "attn_norm")
+            x = self._norm(self._linear(F.gelu(self._linear(x, layer + "ffn_in")), layer + "ffn_out") + x,
+                           layer + "ffn_norm")
+        logits = self._linear(x, "classifier")
+        return SimpleNamespace(logits=logits, hidden_states=(x,) if output_hidden_states else None)
+
+
+def _renamed(weights: dict[str, torch.Tensor], n_layers: int) -> dict[str, torch.Tensor]:
+    """Hugging Face's parameter names -> this module's, query/key/value stacked."""
+    w = {k[len(PREFIX):] if k.startswith(PREFIX) else k: v for k, v in weights.items()}
+    out = {
+        "word": w["embeddings.word_embeddings.weight"],
+        "position": w["embeddings.position_embeddings.weight"],
+        "token_type": w["embeddings.token_type_embeddings.weight"],
+        "embed_norm.weight": w["embeddings.LayerNorm.weight"],
+        "embed_norm.bias": w["embeddings.LayerNorm.bias"],
+        "classifier.weight": w["classifier.weight"],
+        "classifier.bias": w["classifier.bias"],
+    }
+    for i in range(n_layers):
+        src, dst = f"encoder.layer.{i}.", f"layers.{i}."
+        for part in ("weight", "bias"):
+            out[dst + "qkv." + part] = torch.cat([w[f"{src}attention.self.{n}.{part}"]
+                                                  for n in ("query", "key", "value")])
+            out[dst + "attn_out." + part] = w[f"{src}attention.output.dense.{part}"]
+            out[dst + "attn_norm." + part] = w[f"{src}attention.output.LayerNorm.{part}"]
+            out[dst + "ffn_in." + part] = w[f"{src}intermediate.dense.{part}"]
+            out[dst + "ffn_out." + part] = w[f"{src}output.dense.{part}"]
+            out[dst + "ffn_norm." + part] = w[f"{src}output.LayerNorm.{part}"]
+    return out

