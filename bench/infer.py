@@ -7,7 +7,9 @@ One run measures, on the same texts and checkpoint, each as a whole command with
    checkpoints, so today's and the new figures come from one run;
 4. with `--profile`, where the time of `python -m infer` goes on the short items (cProfile).
 
-Usage: python bench/infer.py [--checkpoint models/ner] [--short 1600] [--long-copies 2]
+Each command runs ``--repeat`` times (interleaved); the table gives the median and every run.
+
+Usage: python bench/infer.py [--checkpoint models/ner] [--short 1600] [--long-copies 2] [--repeat 3]
                              [--before REV --before-checkpoint DIR [--before-classifier DIR]] [--profile]
 """
 
@@ -18,6 +20,7 @@ import json
 import os
 import pstats
 import re
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -117,7 +120,7 @@ def profile(title: str, checkpoint: str, src: Path, tmp: Path, cwd: Path = ROOT,
     proc = subprocess.run([sys.executable, "-m", "cProfile", "-o", str(prof), "-m", "infer", f"input={src}",
                     f"output={tmp / (safe + '-prof-out')}", f"checkpoint={checkpoint}", "progress_bar=false", *extra],
                    cwd=cwd, env=env, capture_output=True, text=True)
-    if not prof.exists():
+    if not prof.exists() or proc.returncode not in (0, 1):
         sys.exit(f"the profiled run of {title} failed:\n{proc.stderr[-2000:]}")
     wall = time.perf_counter() - started
     stats = pstats.Stats(str(prof)).stats
@@ -142,7 +145,11 @@ def main() -> None:
     parser.add_argument("--before-checkpoint", help="the tagger checkpoint of that revision")
     parser.add_argument("--before-classifier", help="its separate event-type classifier, if it had one")
     parser.add_argument("--profile", action="store_true")
+    parser.add_argument("--repeat", type=int, default=3, help="interleaved runs of each command; the median counts")
     args = parser.parse_args()
+    for key in ("checkpoint", "before_checkpoint", "before_classifier"):  # the earlier revision runs elsewhere
+        if getattr(args, key):
+            setattr(args, key, str(Path(getattr(args, key)).resolve()))
 
     from sitrep.annotated import load_annotated
 
@@ -162,20 +169,30 @@ def main() -> None:
             src = tmp / f"{name.split()[0]}.jsonl"
             write_jsonl(src, texts)
             tokens = count_tokens(args.checkpoint, texts)
-            base = run_pipeline(args.checkpoint, src, tmp)
-            rows.append((name, "HF pipeline (first, defaults)", len(texts), tokens, base, 1.0))
+            commands = {"HF pipeline (first, defaults)": lambda: run_pipeline(args.checkpoint, src, tmp)}
             if before_src is not None:
                 extra = [f"classifier={args.before_classifier}"] if args.before_classifier else []
-                wall = run_infer(args.before_checkpoint, src, tmp / f"before-{name[:5]}", tmp / "before.log",
-                                 cwd=before_src, extra=extra, env_path=str(before_src / "src"))
-                rows.append((name, f"python -m infer at {args.before}", len(texts), tokens, wall, base / wall))
-            wall = run_infer(args.checkpoint, src, tmp / f"ours-{name[:5]}", tmp / "ours.log")
-            rows.append((name, "python -m infer (now)", len(texts), tokens, wall, base / wall))
-        print("\n| texts | command | articles | tokens | seconds | tokens/s | articles/s | vs pipeline |")
-        print("|---|---|---:|---:|---:|---:|---:|---:|")
-        for name, what, n, tokens, wall, ratio in rows:
+                commands[f"python -m infer at {args.before}"] = lambda extra=extra: run_infer(
+                    args.before_checkpoint, src, tmp / f"before-{name[:5]}", tmp / "before.log", cwd=before_src,
+                    extra=extra, env_path=str(before_src / "src"))
+            commands["python -m infer (now)"] = lambda: run_infer(args.checkpoint, src, tmp / f"ours-{name[:5]}",
+                                                                  tmp / "ours.log")
+            # Interleaved repeats, then the median of each: a noisy neighbour on a shared machine slows one
+            # round of all three, not one command in every round.
+            walls: dict[str, list[float]] = {what: [] for what in commands}
+            for _ in range(args.repeat):
+                for what, command in commands.items():
+                    walls[what].append(command())
+            base = statistics.median(walls["HF pipeline (first, defaults)"])
+            for what, runs in walls.items():
+                wall = statistics.median(runs)
+                rows.append((name, what, len(texts), tokens, wall, base / wall, runs))
+        print(f"\nmedian of {args.repeat} interleaved run(s) each; every run's seconds in the last column")
+        print("\n| texts | command | articles | tokens | seconds | tokens/s | articles/s | vs pipeline | runs |")
+        print("|---|---|---:|---:|---:|---:|---:|---:|---|")
+        for name, what, n, tokens, wall, ratio, runs in rows:
             print(f"| {name} | {what} | {n:,} | {tokens:,} | {wall:.1f} | {tokens / wall:,.0f} | {n / wall:.1f} | "
-                  f"{ratio:.2f}x |")
+                  f"{ratio:.2f}x | {' / '.join(f'{r:.1f}' for r in runs)} |")
         if args.profile:
             if before_src is not None:
                 extra = [f"classifier={args.before_classifier}"] if args.before_classifier else []
