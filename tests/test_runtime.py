@@ -146,6 +146,7 @@ def test_both_runtimes_give_the_same_spans_and_event_types(tiny_ner, precision):
         assert [t for t, _ in a.event_types] == [t for t, _ in b.event_types]
 
 
+@pytest.mark.slow  # a real command line, in its own process
 def test_tagging_never_imports_transformers(tiny_ner, tmp_path):
     """The start-up cost the native runtime removes: `python -m infer` on a BERT checkpoint loads no transformers."""
     src = tmp_path / "in.jsonl"
