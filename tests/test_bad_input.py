@@ -215,25 +215,32 @@ def test_ctrl_c_says_how_to_resume_and_keeps_earlier_outputs(tiny_checkpoints, e
     out = tmp_path / "out"
     shutil.copytree(earlier, out)
     before = snapshot(out)
-    src = tmp_path / "many.jsonl"
     text = RAW[0].read_text()
-    src.write_text("".join(json.dumps({"id": f"n{i}", "text": text}) + "\n" for i in range(400)))
+    lines = [json.dumps({"id": f"n{i}", "text": text}) + "\n" for i in range(400)]
     ner, _ = tiny_checkpoints
-    proc = subprocess.Popen([sys.executable, "-m", "infer", f"checkpoint={ner}", f"input={src}", f"output={out}",
-                             "progress_bar=false", "chunk_articles=4"], cwd=ROOT, env=ENV,
+    # The articles come on stdin, 8 of them before Ctrl-C: the run is then waiting for the 9th, so the
+    # interrupt always lands mid-run, however fast tagging is.
+    proc = subprocess.Popen([sys.executable, "-m", "infer", f"checkpoint={ner}", "input=-", f"output={out}",
+                             "progress_bar=false", "chunk_articles=4"], cwd=ROOT, env=ENV, stdin=subprocess.PIPE,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc.stdin.write("".join(lines[:8]))
+    proc.stdin.flush()
     partial = out / ".predictions.jsonl.partial"
     deadline = time.time() + 240
     while time.time() < deadline and not (partial.exists() and partial.read_text().count("\n") >= 8):
         time.sleep(0.05)
+    assert proc.poll() is None  # still running, waiting for input
     proc.send_signal(signal.SIGINT)
-    stdout, stderr = proc.communicate(timeout=120)
+    proc.wait(timeout=120)
+    stdout, stderr = proc.communicate(timeout=10)
     assert proc.returncode == 130, stderr[-3000:]
     assert "Traceback" not in stderr and "resume=true" in stderr
+    assert "interrupted after 8 article(s)" in stderr
     assert snapshot(out) == before
-    finished = cli("infer", f"checkpoint={ner}", f"input={src}", f"output={out}", "progress_bar=false",
-                   "chunk_articles=4", "resume=true")
+    finished = cli("infer", f"checkpoint={ner}", "input=-", f"output={out}", "progress_bar=false",
+                   "chunk_articles=4", "resume=true", stdin="".join(lines))
     assert finished.returncode == 0, finished.stderr[-3000:]
+    assert "resumed: 8 article(s) were already done" in finished.stdout
     assert [r["id"] for r in records(out)] == [f"n{i}" for i in range(400)]
 
 

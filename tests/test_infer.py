@@ -375,3 +375,12 @@ def test_chunks_hold_at_most_n_articles_and_the_character_budget():
     assert sizes == [[5, 5], [5], [20], [1, 1, 1], [1], [30]]
     assert [it.id for chunk in _chunks(items, 100, 10**6) for it in chunk] == [it.id for it in items]
     assert list(_chunks([], 3, 12)) == []
+    pulled = []
+
+    def stream():  # articles arriving one by one, as on stdin
+        for it in items:
+            pulled.append(it.id)
+            yield it
+
+    first = next(_chunks(stream(), 2, 10**6))
+    assert [it.id for it in first] == ["a0", "a1"] and pulled == ["a0", "a1"]  # out before a2 is read

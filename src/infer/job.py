@@ -28,16 +28,22 @@ log = logging.getLogger("infer")
 
 
 def _chunks(items: Iterable[Item], size: int, max_chars: int) -> Iterator[list[Item]]:
-    """Runs of at most ``size`` articles and, past the first article, at most ``max_chars`` characters."""
+    """Runs of at most ``size`` articles and, past the first article, at most ``max_chars`` characters.
+
+    A full chunk goes out at once, before the next article is read: on stdin that article may not exist yet.
+    """
     chunk: list[Item] = []
     chars = 0
     for item in items:
         n = len(item.text or "")
-        if chunk and (len(chunk) == size or chars + n > max_chars):
+        if chunk and chars + n > max_chars:
             yield chunk
             chunk, chars = [], 0
         chunk.append(item)
         chars += n
+        if len(chunk) == size:
+            yield chunk
+            chunk, chars = [], 0
     if chunk:
         yield chunk
 
