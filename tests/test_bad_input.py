@@ -222,7 +222,10 @@ def test_ctrl_c_says_how_to_resume_and_keeps_earlier_outputs(tiny_checkpoints, e
     # interrupt always lands mid-run, however fast tagging is.
     proc = subprocess.Popen([sys.executable, "-m", "infer", f"checkpoint={ner}", "input=-", f"output={out}",
                              "progress_bar=false", "chunk_articles=4"], cwd=ROOT, env=ENV, stdin=subprocess.PIPE,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            # A suite started in the background (`cmd &` in a script) runs with SIGINT ignored, and
+                            # a child would inherit that: give it the terminal's default, as a user's shell does.
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     proc.stdin.write("".join(lines[:8]))
     proc.stdin.flush()
     partial = out / ".predictions.jsonl.partial"
