@@ -85,6 +85,8 @@ INFER_FAILS = [
     ("batch_size=0", ["input={seed}", "batch_size=0"], 2, "batch_size=0"),
     ("batch_size=abc", ["input={seed}", "batch_size=abc"], 2, "batch_size=abc"),
     ("chunk_articles=0", ["input={seed}", "chunk_articles=0"], 2, "chunk_articles=0"),
+    ("chunk_chars=0", ["input={seed}", "chunk_chars=0"], 2, "chunk_chars=0: Input should be greater than or equal to 1"),
+    ("runtime=onnx", ["input={seed}", "runtime=onnx"], 2, "runtime=onnx: Input should be 'auto', 'transformers' or 'native'"),
     ("negative stride", ["input={seed}", "stride=-5"], 2, "stride=-5"),
     ("num_threads=-1", ["input={seed}", "num_threads=-1"], 2, "num_threads=-1"),
     ("resume=maybe", ["input={seed}", "resume=maybe"], 2, "resume=maybe"),
