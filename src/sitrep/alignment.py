@@ -20,7 +20,7 @@ from functools import cached_property
 
 from sitrep.document import Span
 from sitrep.scheme import SCHEME, LabelScheme
-from sitrep.words import tokens_of as tokenize_words
+from sitrep.words import Words
 
 IGNORE = -100
 
@@ -35,6 +35,8 @@ class TokenizedText:
     # Per word: character range and the index of its first token.
     word_chars: list[tuple[int, int]] = field(default_factory=list)
     word_first_token: list[int] = field(default_factory=list)
+    # The project's words of the text, kept so that decoding snaps spans to them without finding them again.
+    words: Words | None = None
 
     @property
     def n_tokens(self) -> int:
@@ -72,8 +74,8 @@ def tokenize_texts(tokenizer, texts: list[str]) -> list[TokenizedText]:
 
 def _group(text: str, input_ids: list[int], offset_mapping) -> TokenizedText:
     offsets = [tuple(o) for o in offset_mapping]
-    tok = TokenizedText(list(input_ids), offsets, [])
-    words = tokenize_words(text)
+    tok = TokenizedText(list(input_ids), offsets, [], words=Words(text))
+    words = tok.words.tokens
     word_starts = [w.start for w in words]
     last = None
     for i, (s, e) in enumerate(offsets):

@@ -24,7 +24,7 @@ import re
 import unicodedata
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
-from functools import cached_property, lru_cache
+from functools import cached_property
 
 # Titles and other words whose full stop belongs to the word ("Gen. Votel", "St. Louis").
 ABBREVIATIONS = frozenset({
@@ -90,13 +90,6 @@ def tokenize(text: str) -> list[Token]:
     return tokens
 
 
-@lru_cache(maxsize=4096)
-def tokens_of(text: str) -> tuple[Token, ...]:
-    """:func:`tokenize`, remembered for recent texts: tagging needs the words of each text twice (to put labels
-    on words, then to snap the decoded spans to them)."""
-    return tuple(tokenize(text))
-
-
 def is_punct_char(ch: str) -> bool:
     return unicodedata.category(ch)[0] in "PS"
 
@@ -108,8 +101,8 @@ class Words:
     text: str
 
     @cached_property
-    def tokens(self) -> tuple[Token, ...]:
-        return tokens_of(self.text)
+    def tokens(self) -> list[Token]:
+        return tokenize(self.text)
 
     @cached_property
     def starts(self) -> list[int]:
@@ -196,15 +189,15 @@ def span_problems(words: Words, start: int, end: int) -> list[str]:
     return out
 
 
-def snap_spans(text: str, spans: list) -> list:
+def snap_spans(text: str, spans: list, words: Words | None = None) -> list:
     """Predicted spans made whole-word (see :func:`snap_span`); label and score are kept.
 
     A span that snaps to nothing (punctuation alone) is dropped; one cut at a
-    line break becomes one span per line.
+    line break becomes one span per line. ``words``: the text's, when the caller has them already.
     """
     from sitrep.document import Span
 
-    words = Words(text)
+    words = words or Words(text)
     out = []
     for span in spans:
         for start, end in snap_span(words, span.start, span.end):

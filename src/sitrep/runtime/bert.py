@@ -54,7 +54,7 @@ class BertTokenClassifier(nn.Module):
         super().__init__()
         self.config = SimpleNamespace(**config)
         for name, tensor in weights.items():
-            self.register_buffer(name.replace(".", "_"), tensor)
+            self.register_buffer(name, tensor)
         self.n_layers, self.heads = self.config.num_hidden_layers, self.config.num_attention_heads
         self.eps = self.config.layer_norm_eps
 
@@ -64,33 +64,30 @@ class BertTokenClassifier(nn.Module):
 
         path = Path(path)
         config = json.loads((path / "config.json").read_text(encoding="utf-8"))
-        weights = _renamed(load_file(path / "model.safetensors"), int(config["num_hidden_layers"]))
-        expected = {"word": (config["vocab_size"], config["hidden_size"]),
+        weights = {k.removeprefix(PREFIX): v for k, v in load_file(path / "model.safetensors").items()}
+        expected = {"embeddings.word_embeddings.weight": (config["vocab_size"], config["hidden_size"]),
                     "classifier.weight": (len(config["id2label"]), config["hidden_size"]),
-                    "layers.0.ffn_in.weight": (config["intermediate_size"], config["hidden_size"])}
+                    "encoder.layer.0.intermediate.dense.weight": (config["intermediate_size"], config["hidden_size"])}
         for name, shape in expected.items():
             if tuple(weights[name].shape) != shape:
                 raise ValueError(f"{name} has shape {tuple(weights[name].shape)}; config.json says {shape}")
-        return cls(config, weights).eval()
-
-    def _w(self, name: str) -> torch.Tensor:
-        return getattr(self, name.replace(".", "_"))
+        return cls(config, _renamed(weights, int(config["num_hidden_layers"]))).eval()
 
     def _norm(self, x: torch.Tensor, name: str) -> torch.Tensor:
-        return F.layer_norm(x, x.shape[-1:], self._w(name + ".weight"), self._w(name + ".bias"), self.eps)
+        return F.layer_norm(x, x.shape[-1:], getattr(self, name + "_weight"), getattr(self, name + "_bias"), self.eps)
 
     def _linear(self, x: torch.Tensor, name: str) -> torch.Tensor:
-        return F.linear(x, self._w(name + ".weight"), self._w(name + ".bias"))
+        return F.linear(x, getattr(self, name + "_weight"), getattr(self, name + "_bias"))
 
     def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor, output_hidden_states: bool = False):
         b, t = input_ids.shape
         positions = torch.arange(t, device=input_ids.device)
-        x = F.embedding(input_ids, self._w("word")) + self._w("token_type")[0] + F.embedding(positions, self._w("position"))
+        x = F.embedding(input_ids, self.word) + self.token_type[0] + F.embedding(positions, self.position)
         x = self._norm(x, "embed_norm")
         keep = attention_mask.bool()[:, None, None, :]  # padding is never attended to
         h = x.shape[-1]
         for i in range(self.n_layers):
-            layer = f"layers.{i}."
+            layer = f"layer{i}_"
             q, k, v = self._linear(x, layer + "qkv").view(b, t, 3, self.heads, h // self.heads).permute(2, 0, 3, 1, 4)
             context = F.scaled_dot_product_attention(q, k, v, attn_mask=keep).transpose(1, 2).reshape(b, t, h)
             x = self._norm(self._linear(context, layer + "attn_out") + x, layer + "attn_norm")
@@ -100,26 +97,24 @@ class BertTokenClassifier(nn.Module):
         return SimpleNamespace(logits=logits, hidden_states=(x,) if output_hidden_states else None)
 
 
-def _renamed(weights: dict[str, torch.Tensor], n_layers: int) -> dict[str, torch.Tensor]:
-    """Hugging Face's parameter names -> this module's, query/key/value stacked."""
-    w = {k[len(PREFIX):] if k.startswith(PREFIX) else k: v for k, v in weights.items()}
+def _renamed(w: dict[str, torch.Tensor], n_layers: int) -> dict[str, torch.Tensor]:
+    """Hugging Face's parameter names (``bert.`` prefix removed) -> this module's buffers, query/key/value stacked."""
     out = {
         "word": w["embeddings.word_embeddings.weight"],
         "position": w["embeddings.position_embeddings.weight"],
         "token_type": w["embeddings.token_type_embeddings.weight"],
-        "embed_norm.weight": w["embeddings.LayerNorm.weight"],
-        "embed_norm.bias": w["embeddings.LayerNorm.bias"],
-        "classifier.weight": w["classifier.weight"],
-        "classifier.bias": w["classifier.bias"],
+        "embed_norm_weight": w["embeddings.LayerNorm.weight"],
+        "embed_norm_bias": w["embeddings.LayerNorm.bias"],
+        "classifier_weight": w["classifier.weight"],
+        "classifier_bias": w["classifier.bias"],
     }
     for i in range(n_layers):
-        src, dst = f"encoder.layer.{i}.", f"layers.{i}."
+        src, dst = f"encoder.layer.{i}.", f"layer{i}_"
         for part in ("weight", "bias"):
-            out[dst + "qkv." + part] = torch.cat([w[f"{src}attention.self.{n}.{part}"]
-                                                  for n in ("query", "key", "value")])
-            out[dst + "attn_out." + part] = w[f"{src}attention.output.dense.{part}"]
-            out[dst + "attn_norm." + part] = w[f"{src}attention.output.LayerNorm.{part}"]
-            out[dst + "ffn_in." + part] = w[f"{src}intermediate.dense.{part}"]
-            out[dst + "ffn_out." + part] = w[f"{src}output.dense.{part}"]
-            out[dst + "ffn_norm." + part] = w[f"{src}output.LayerNorm.{part}"]
+            out[f"{dst}qkv_{part}"] = torch.cat([w[f"{src}attention.self.{n}.{part}"] for n in ("query", "key", "value")])
+            out[f"{dst}attn_out_{part}"] = w[f"{src}attention.output.dense.{part}"]
+            out[f"{dst}attn_norm_{part}"] = w[f"{src}attention.output.LayerNorm.{part}"]
+            out[f"{dst}ffn_in_{part}"] = w[f"{src}intermediate.dense.{part}"]
+            out[f"{dst}ffn_out_{part}"] = w[f"{src}output.dense.{part}"]
+            out[f"{dst}ffn_norm_{part}"] = w[f"{src}output.LayerNorm.{part}"]
     return out

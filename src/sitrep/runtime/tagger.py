@@ -103,7 +103,7 @@ class SpanTagger:
             per_doc[w.doc].append((w, out))
         out = []
         for text, tok, parts in zip(texts, toks, per_doc):
-            spans = snap_spans(text, self._decode(tok, parts))
+            spans = snap_spans(text, self._decode(tok, parts), tok.words)
             head = None
             if self.head is not None:
                 head = np.zeros(len(self.head.types), dtype=np.float32)
