@@ -14,8 +14,10 @@ import time
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
+
+from infer.outputs import iter_records
 
 ROOT = Path(__file__).resolve().parent.parent
 pytestmark = pytest.mark.slow  # real command lines, one process each
@@ -135,7 +137,7 @@ def run_infer(tiny_checkpoints, input_path, out, *args):
 
 
 def records(out: Path) -> list[dict]:
-    return [json.loads(l) for l in (out / "predictions.jsonl").read_text(encoding="utf-8").splitlines()]
+    return list(iter_records(out))
 
 
 def test_a_lone_surrogate_is_an_error_record_and_the_rest_is_tagged(tiny_checkpoints, tmp_path):
@@ -315,6 +317,7 @@ def test_validate_checks_ids_across_files_and_markup_ids_stay_strings(tmp_path):
 @given(texts=st.lists(st.text(alphabet=st.one_of(
     st.characters(codec="utf-8"), st.sampled_from(["\ud83d", "\udc00", "\ufeff", "\x00", "\x07", "\u0301", "\n", " "])),
     max_size=60), min_size=1, max_size=6))
+@example(texts=["0\x85", "a\u2028b"])  # line separators other than "\n" inside a text, found by a CI run
 def test_every_id_comes_back_exactly_once_whatever_the_unicode(texts, tiny_checkpoints, tmp_path_factory):
     from hydra import compose, initialize_config_dir
 
@@ -329,6 +332,6 @@ def test_every_id_comes_back_exactly_once_whatever_the_unicode(texts, tiny_check
         cfg = compose("infer", overrides=[f"checkpoint={ner}", f"input={src}", f"output={tmp / 'out'}",
                                           "progress_bar=false", "precision=fp32"])
     summary = run(cfg)
-    got = [json.loads(l)["id"] for l in (tmp / "out" / "predictions.jsonl").read_text(encoding="utf-8").splitlines()]
+    got = [r["id"] for r in iter_records(tmp / "out")]  # JSON Lines: a raw U+0085 in a text is no line break
     assert got == [f"i{k}" for k in range(len(texts))]
     assert summary["articles"] == len(texts)

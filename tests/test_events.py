@@ -459,3 +459,12 @@ def test_an_article_is_dropped_only_where_it_is_written_apart(name, expected):
     from sitrep.places import lookup_keys
 
     assert lookup_keys(name) == expected
+
+
+def test_event_files_break_lines_only_at_newlines(tmp_path):
+    """A note holding U+0085 or U+2028 (raw, as json.dumps(ensure_ascii=False) writes them) stays one record."""
+    f = tmp_path / "a.jsonl"
+    rows = [{"article_id": "a", "event_type": "Battles", "notes": "Clashes\u2028in Homs\x85today"},
+            {"article_id": "a", "event_type": "Explosions/Remote violence", "notes": "x"}]
+    f.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    assert read_events(f) == {"a": rows}

@@ -39,7 +39,8 @@ def infer_cli(ckpts, *args, stdin=None, timeout=300):
 
 
 def lines(path):
-    return [json.loads(l) for l in path.read_text(encoding="utf-8").splitlines()]
+    with open(path, encoding="utf-8") as fh:  # line by line at "\n", as JSON Lines are (not str.splitlines)
+        return [json.loads(l) for l in fh]
 
 
 def test_all_outputs_on_the_raw_seeds(tiny_checkpoints, tmp_path):

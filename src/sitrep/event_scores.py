@@ -35,7 +35,8 @@ def read_events(path: str | Path) -> dict[str, list[dict]]:
     out: dict[str, list[dict]] = {}
     for f in files:
         try:
-            lines = f.read_text(encoding="utf-8-sig").splitlines()
+            # JSON Lines end at "\n" only: str.splitlines would also cut at U+0085 or U+2028 inside a string.
+            lines = f.read_text(encoding="utf-8-sig").split("\n")
         except (OSError, UnicodeDecodeError) as exc:
             raise EventFileError(f"{f}: cannot read ({exc})") from None
         for n, line in enumerate(lines, 1):
