@@ -69,7 +69,7 @@ def test_article_dates_from_meta_or_dateline(meta, text, expected):
     ("31 April 2017", "MDY", None),  # no such day: left to dateparser
     ("29 Feb 2017", "MDY", None),
     ("on Tuesday", "MDY", None),
-    ("May 23", "MDY", None),  # no year: dateparser, with the article date as its base
+    ("May 23", "MDY", None),  # no year: read against the article date (below)
 ])
 def test_explicit_dates_are_read_directly_as_dateparser_reads_them(phrase, order, expected):
     import dateparser
@@ -78,6 +78,35 @@ def test_explicit_dates_are_read_directly_as_dateparser_reads_them(phrase, order
     if expected is not None:
         settings = {"PREFER_DATES_FROM": "past", "PREFER_DAY_OF_MONTH": "first", "DATE_ORDER": order}
         assert dateparser.parse(phrase, languages=["en"], settings=settings).date() == expected
+
+
+@pytest.mark.parametrize("base, phrase, expected", [
+    (dt.date(2015, 7, 10), "Nov. 14", dt.date(2014, 11, 14)),  # after the report's day: the year before
+    (dt.date(2015, 7, 10), "July 10", dt.date(2015, 7, 10)),  # the report's own day
+    (dt.date(2015, 7, 10), "July 11", dt.date(2014, 7, 11)),
+    (dt.date(2015, 7, 10), "14th Nov", dt.date(2014, 11, 14)),
+    (dt.date(2016, 1, 2), "Sept 3", dt.date(2015, 9, 3)),
+    (dt.date(2016, 1, 2), "3rd July", dt.date(2015, 7, 3)),
+    (dt.date(2015, 7, 10), "Feb 29", dt.date(2012, 2, 29)),  # back to the last leap year
+    (dt.date(2016, 3, 31), "29 February", dt.date(2016, 2, 29)),
+    (dt.date(2015, 7, 10), "last week", dt.date(2015, 7, 3)),
+    (dt.date(2015, 7, 10), "This week", dt.date(2015, 7, 10)),
+    (dt.date(2016, 1, 2), "Last month", dt.date(2015, 12, 1)),
+    (dt.date(2016, 3, 31), "last month", dt.date(2016, 2, 1)),
+    (dt.date(2016, 2, 29), "this month", dt.date(2016, 2, 1)),
+    (dt.date(2015, 7, 10), "July 32", None),  # no such day in any year: left to dateparser
+    (dt.date(2015, 7, 10), "on Tuesday", None),  # weekdays are resolved by resolve() itself
+    (dt.date(2015, 7, 10), "last year", None),
+])
+def test_yearless_and_relative_dates_are_read_directly_as_dateparser_reads_them(base, phrase, expected):
+    import dateparser
+
+    assert dates._relative(phrase, base) == expected
+    if expected is not None:
+        settings = {"PREFER_DATES_FROM": "past", "PREFER_DAY_OF_MONTH": "first", "DATE_ORDER": "MDY",
+                    "RELATIVE_BASE": dt.datetime.combine(base, dt.time(12))}
+        assert dateparser.parse(phrase, languages=["en"], settings=settings).date() == expected
+        assert dates._parse.__wrapped__(phrase, base) == expected  # and _parse takes the direct reading
 
 
 def test_fuzzy_place_names_match_what_difflib_alone_would_pick():

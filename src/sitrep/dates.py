@@ -2,7 +2,8 @@
 
 The article's date comes from the input record's ``date`` field, or from a
 dateline or "Date of publication ..." line at the top of the text. Date
-phrases are found by the patterns below and parsed by ``dateparser``; a date
+phrases are found by the patterns below; the common forms are read directly
+and the rest by ``dateparser`` (tested to agree with it); a date
 without a year takes the year that puts it on or before the article date.
 Precision follows ACLED's: ``day``, ``week`` (only the report's date is known)
 or ``month``; empty when nothing supports a date.
@@ -77,13 +78,45 @@ def _explicit(phrase: str, order: str) -> dt.date | None:
     return None
 
 
+_DAY_MONTH = re.compile(rf"(?P<d>\d{{1,2}})(?:st|nd|rd|th)?\s+(?P<m>{_MONTH})")
+_MONTH_DAY = re.compile(rf"(?P<m>{_MONTH})\s+(?P<d>\d{{1,2}})(?:st|nd|rd|th)?")
+_LAST_OR_THIS = re.compile(r"(?P<which>last|this)\s+(?P<unit>week|month)", re.IGNORECASE)
+
+
+def _relative(phrase: str, base: dt.date) -> dt.date | None:
+    """The yearless and relative phrases of news copy ("Nov. 14", "14th Nov", "last week", "this month") read
+    against the report's date as dateparser reads them with PREFER_DATES_FROM=past: the latest such day on or
+    before the report; a week back; the first of the month. None: left to dateparser."""
+    phrase = phrase.strip()
+    m = _DAY_MONTH.fullmatch(phrase) or _MONTH_DAY.fullmatch(phrase)
+    if m:
+        month, day = _MONTHS[m["m"][:3].lower()], int(m["d"])
+        for year in range(base.year, base.year - 9, -1):  # 29 February reaches back to the last leap year
+            try:
+                date = dt.date(year, month, day)
+            except ValueError:
+                continue
+            if date <= base:
+                return date
+        return None
+    m = _LAST_OR_THIS.fullmatch(phrase)
+    if m:
+        last = m["which"].lower() == "last"
+        if m["unit"].lower() == "week":
+            return base - dt.timedelta(days=7) if last else base
+        first = base.replace(day=1)
+        return (first - dt.timedelta(days=1)).replace(day=1) if last else first
+    return None
+
+
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
 
 @lru_cache(maxsize=4096)
 def _parse(phrase: str, base: dt.date | None, order: str = "MDY") -> dt.date | None:
-    """dateparser on one phrase (cached: wire copy repeats its date phrases)."""
-    explicit = _explicit(phrase, order)
+    """One phrase, read directly where the forms above cover it, else by dateparser (cached: wire copy
+    repeats its date phrases)."""
+    explicit = _explicit(phrase, order) if base is None or re.search(_YEAR, phrase) else _relative(phrase, base)
     if explicit is not None:
         return explicit
     import dateparser
