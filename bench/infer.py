@@ -3,14 +3,16 @@
 One run measures, on the same texts and checkpoint, each as a whole command with model loading included:
 1. `pipeline("token-classification", aggregation_strategy="first")` at its defaults (the baseline);
 2. `python -m infer` with every output (spans, event types, event records, Label Studio tasks);
-3. optionally the code of an earlier revision (`--before REV`, e.g. the last release) with its own
-   checkpoints, so today's and the new figures come from one run;
-4. with `--profile`, where the time of `python -m infer` goes on the short items (cProfile).
+3. optionally the code of earlier revisions (`--before REV`, repeatable, e.g. the last release) with their own
+   checkpoints, so earlier and new figures come from one run;
+4. with `--profile`, where the time of `python -m infer` goes on the short items (cProfile), for the first
+   `--before` revision and now.
 
 Each command runs ``--repeat`` times (interleaved); the table gives the median and every run.
 
 Usage: python bench/infer.py [--checkpoint models/ner] [--short 1600] [--long-copies 2] [--repeat 3]
-                             [--before REV --before-checkpoint DIR [--before-classifier DIR]] [--profile]
+                             [--before REV [--before REV2 ...] --before-checkpoint DIR [--before-classifier DIR]]
+                             [--profile]
 """
 
 from __future__ import annotations
@@ -141,9 +143,10 @@ def main() -> None:
     parser.add_argument("--checkpoint", default=str(ROOT / "models" / "ner"))
     parser.add_argument("--short", type=int, default=1600, help="short items (one to three sentences)")
     parser.add_argument("--long-copies", type=int, default=2, help="copies of the long bundled articles")
-    parser.add_argument("--before", help="a git revision whose `python -m infer` to measure alongside")
-    parser.add_argument("--before-checkpoint", help="the tagger checkpoint of that revision")
-    parser.add_argument("--before-classifier", help="its separate event-type classifier, if it had one")
+    parser.add_argument("--before", action="append", default=[],
+                        help="a git revision whose `python -m infer` to measure alongside (repeatable)")
+    parser.add_argument("--before-checkpoint", help="the tagger checkpoint of those revisions")
+    parser.add_argument("--before-classifier", help="their separate event-type classifier, if they had one")
     parser.add_argument("--profile", action="store_true")
     parser.add_argument("--repeat", type=int, default=3, help="interleaved runs of each command; the median counts")
     args = parser.parse_args()
@@ -157,12 +160,14 @@ def main() -> None:
     long_texts = [d.text for d in docs if len(d.text.split()) >= 250] * args.long_copies
     sets = {"short items": short_items([d.text for d in docs], args.short), "long articles": long_texts}
     tmp = Path(tempfile.mkdtemp(prefix="sitrep-bench-infer-"))
-    before_src = None
-    if args.before:
-        before_src = tmp / "before"
-        subprocess.run(["git", "worktree", "add", "--detach", str(before_src), args.before], cwd=ROOT, check=True,
-                       capture_output=True)
+    if args.before and not args.before_checkpoint:
+        sys.exit("--before needs --before-checkpoint (the tagger those revisions load)")
+    befores: dict[str, Path] = {}  # revision -> its worktree
     try:
+        for n, rev in enumerate(args.before):
+            befores[rev] = tmp / f"before-{n}"
+            subprocess.run(["git", "worktree", "add", "--detach", str(befores[rev]), rev], cwd=ROOT, check=True,
+                           capture_output=True)
         print(f"machine: {os.cpu_count()} cores; checkpoint {args.checkpoint}")
         rows = []
         for name, texts in sets.items():
@@ -170,15 +175,15 @@ def main() -> None:
             write_jsonl(src, texts)
             tokens = count_tokens(args.checkpoint, texts)
             commands = {"HF pipeline (first, defaults)": lambda: run_pipeline(args.checkpoint, src, tmp)}
-            if before_src is not None:
-                extra = [f"classifier={args.before_classifier}"] if args.before_classifier else []
-                commands[f"python -m infer at {args.before}"] = lambda extra=extra: run_infer(
-                    args.before_checkpoint, src, tmp / f"before-{name[:5]}", tmp / "before.log", cwd=before_src,
-                    extra=extra, env_path=str(before_src / "src"))
+            extra = [f"classifier={args.before_classifier}"] if args.before_classifier else []
+            for rev, before_src in befores.items():
+                commands[f"python -m infer at {rev}"] = lambda before_src=before_src: run_infer(
+                    args.before_checkpoint, src, tmp / f"{before_src.name}-{name[:5]}", tmp / "before.log",
+                    cwd=before_src, extra=extra, env_path=str(before_src / "src"))
             commands["python -m infer (now)"] = lambda: run_infer(args.checkpoint, src, tmp / f"ours-{name[:5]}",
                                                                   tmp / "ours.log")
             # Interleaved repeats, then the median of each: a noisy neighbour on a shared machine slows one
-            # round of all three, not one command in every round.
+            # round of all commands, not one command in every round.
             walls: dict[str, list[float]] = {what: [] for what in commands}
             for _ in range(args.repeat):
                 for what, command in commands.items():
@@ -194,13 +199,14 @@ def main() -> None:
             print(f"| {name} | {what} | {n:,} | {tokens:,} | {wall:.1f} | {tokens / wall:,.0f} | {n / wall:.1f} | "
                   f"{ratio:.2f}x | {' / '.join(f'{r:.1f}' for r in runs)} |")
         if args.profile:
-            if before_src is not None:
+            if befores:
+                rev, before_src = next(iter(befores.items()))
                 extra = [f"classifier={args.before_classifier}"] if args.before_classifier else []
-                profile(f"python -m infer at {args.before}", args.before_checkpoint, tmp / "short.jsonl", tmp,
+                profile(f"python -m infer at {rev}", args.before_checkpoint, tmp / "short.jsonl", tmp,
                         before_src, extra, str(before_src / "src"))
             profile("python -m infer (now)", args.checkpoint, tmp / "short.jsonl", tmp)
     finally:
-        if before_src is not None:
+        for before_src in befores.values():
             subprocess.run(["git", "worktree", "remove", "--force", str(before_src)], cwd=ROOT, capture_output=True)
 
 

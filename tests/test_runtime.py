@@ -71,6 +71,12 @@ def test_native_bert_gives_the_logits_and_hidden_states_of_transformers(tiny_ber
     assert torch.allclose(got.hidden_states[-1].float()[real], want.hidden_states[-1].float()[real], atol=1e-5, rtol=0)
     assert native(input_ids=ids, attention_mask=mask).hidden_states is None
     assert native._packed is None  # the fused path was not taken
+    enc = tiny_tokenizer([TEXTS[0], TEXTS[1]], truncation=True, max_length=12, padding=True, return_tensors="pt")
+    ids, mask = enc["input_ids"], enc["attention_mask"]
+    assert mask.all()  # no padding: attention runs without a mask
+    with torch.inference_mode(), torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
+        want, got = reference(input_ids=ids, attention_mask=mask), native(input_ids=ids, attention_mask=mask)
+    assert torch.allclose(got.logits.float(), want.logits.float(), atol=1e-5, rtol=0)
 
 
 @pytest.mark.skipif(not FUSED_CPU_BF16, reason="this torch build has no oneDNN fused linear ops")
