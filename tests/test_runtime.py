@@ -106,6 +106,36 @@ def test_fused_cpu_bf16_forward_is_as_close_to_float32_as_autocast_is(tiny_bert_
     assert torch.equal(fused.logits.float()[real].argmax(-1), exact.logits[real].argmax(-1))
 
 
+@pytest.mark.parametrize("fault", ["raises", "wrong"])
+def test_fused_path_falls_back_to_autocast_where_onednn_cannot_run_it(tiny_bert_folder, tiny_tokenizer, monkeypatch,
+                                                                      caplog, fault):
+    """A CPU or torch build whose oneDNN lacks (or botches) the fused bf16 matmul gets plain autocast, with a warning,
+    never an error or wrong logits."""
+    from sitrep.runtime import bert
+
+    def broken(x, weight, bias, activation):
+        if fault == "raises":
+            raise RuntimeError("could not create a primitive descriptor for a matmul primitive")
+        return torch.zeros(*x.shape[:-1], bias.shape[0], dtype=torch.bfloat16)
+
+    monkeypatch.setattr(bert, "_fused_linear", broken)
+    folder, reference = tiny_bert_folder
+    native = BertTokenClassifier.from_folder(folder)
+    ids, mask = _batch(tiny_tokenizer, [t for t in TEXTS if t.strip()])
+    with caplog.at_level("WARNING", logger="sitrep"), torch.inference_mode(), \
+            torch.autocast("cpu", dtype=torch.bfloat16):
+        got = native(input_ids=ids, attention_mask=mask)
+        want = reference(input_ids=ids, attention_mask=mask)
+    assert not native.fuse_cpu_bf16 and native._packed is None
+    assert "fused matmuls unavailable" in caplog.text and "using plain autocast" in caplog.text
+    if fault == "raises":
+        assert "could not create a primitive descriptor" in caplog.text
+    else:
+        assert "fused bf16 matmul is off by" in caplog.text
+    real = mask.bool()
+    assert torch.allclose(got.logits.float()[real], want.logits.float()[real], atol=1e-5, rtol=0)
+
+
 def test_native_bert_refuses_weights_that_disagree_with_the_config(tiny_bert_folder, tmp_path):
     folder, _ = tiny_bert_folder
     for f in folder.iterdir():

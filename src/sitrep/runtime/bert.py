@@ -20,6 +20,7 @@ residual stream and the layer norms stay in float32, as under autocast.
 from __future__ import annotations
 
 import json
+import logging
 from contextlib import nullcontext
 from pathlib import Path
 from types import SimpleNamespace
@@ -29,6 +30,7 @@ from torch import nn
 from torch.nn import functional as F
 
 PREFIX = "bert."
+log = logging.getLogger("sitrep")
 
 
 def supports(path: str | Path) -> bool:
@@ -91,19 +93,38 @@ class BertTokenClassifier(nn.Module):
 
     def _bf16_linear(self, x: torch.Tensor, name: str, activation: str = "none") -> torch.Tensor:
         """oneDNN's bf16 matmul with the bias and activation inside it, on weights converted and packed once."""
-        if self._packed is None:
-            self._packed = {}
+        weight, bias = self._packed[name]
+        return _fused_linear(x.to(torch.bfloat16), weight, bias, activation)
+
+    def _pack(self) -> bool:
+        """Convert and pack the weights once; False (and plain autocast from then on) where this build's oneDNN
+        cannot run the fused matmul or gets it wrong, e.g. a CPU it has no bf16 kernels for."""
+        if self._packed is not None:
+            return True
+        try:
+            packed = {}
             for layer in [f"layer{i}_{part}" for i in range(self.n_layers)
                           for part in ("qkv", "attn_out", "ffn_in", "ffn_out")] + ["classifier"]:
                 weight = getattr(self, layer + "_weight").to(torch.bfloat16)
-                self._packed[layer] = (torch.ops.mkldnn._reorder_linear_weight(weight, PACK_ROWS),
-                                       getattr(self, layer + "_bias").to(torch.bfloat16))
-        weight, bias = self._packed[name]
-        return torch.ops.mkldnn._linear_pointwise(x.to(torch.bfloat16), weight, bias, activation, [], "none")
+                packed[layer] = (_packed_weight(weight), getattr(self, layer + "_bias").to(torch.bfloat16))
+            probe = torch.linspace(-1, 1, self.config.hidden_size).to(torch.bfloat16)[None]
+            with torch.autocast("cpu", enabled=False):
+                got = _fused_linear(probe, *packed["layer0_ffn_in"], "gelu").float()
+                want = F.gelu(F.linear(probe.float(), self.layer0_ffn_in_weight.float(),
+                                       self.layer0_ffn_in_bias.float()))
+            if not torch.allclose(got, want, atol=0.05, rtol=0.05):
+                raise RuntimeError(f"fused bf16 matmul is off by {(got - want).abs().max().item():.3g}")
+        except RuntimeError as exc:
+            log.warning("bf16 on this CPU: fused matmuls unavailable (%s); using plain autocast",
+                        str(exc).strip().splitlines()[0][:200] if str(exc).strip() else type(exc).__name__)
+            self.fuse_cpu_bf16 = False
+            return False
+        self._packed = packed
+        return True
 
     def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor, output_hidden_states: bool = False):
         fused = (self.fuse_cpu_bf16 and input_ids.device.type == "cpu" and torch.is_autocast_enabled("cpu")
-                 and torch.get_autocast_dtype("cpu") == torch.bfloat16)
+                 and torch.get_autocast_dtype("cpu") == torch.bfloat16 and self._pack())
         # Fused: what autocast would run (bf16 matmuls and attention, float32 residuals and norms), with the
         # casts and GELU folded into the matmuls, so autocast itself is switched off around it.
         linear = self._bf16_linear if fused else self._linear
@@ -133,6 +154,15 @@ def _fused_ops_available() -> bool:
 
 FUSED_CPU_BF16 = _fused_ops_available()
 PACK_ROWS = 64 * 128  # oneDNN picks the packed layout for about this many rows (a batch of windows); any count works
+
+
+def _packed_weight(weight: torch.Tensor) -> torch.Tensor:
+    return torch.ops.mkldnn._reorder_linear_weight(weight, PACK_ROWS)
+
+
+def _fused_linear(x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor, activation: str) -> torch.Tensor:
+    """x @ weight.T + bias, then the activation ("none" or "gelu", erf form), in one oneDNN bf16 call."""
+    return torch.ops.mkldnn._linear_pointwise(x, weight, bias, activation, [], "none")
 
 
 def _renamed(w: dict[str, torch.Tensor], n_layers: int) -> dict[str, torch.Tensor]:
