@@ -13,7 +13,7 @@ transformers: :func:`supports` decides, and the loader falls back.
 Under bf16 autocast on a CPU, the linear layers run as oneDNN matmuls on
 weights converted to bf16 and packed once, with the bias and the GELU done
 inside the matmul: autocast would convert every weight again on every call and
-run GELU as a separate pass over bf16 (a quarter of the forward's time). The
+run GELU as a separate pass over bf16 (together about a third of the forward's time). The
 residual stream and the layer norms stay in float32, as under autocast.
 """
 
