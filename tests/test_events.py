@@ -6,6 +6,8 @@ import re
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from sitrep import acled, dates
 from sitrep.document import Span
@@ -76,8 +78,8 @@ def test_explicit_dates_are_read_directly_as_dateparser_reads_them(phrase, order
 
     assert dates._explicit(phrase, order) == expected
     if expected is not None:
-        settings = {"PREFER_DATES_FROM": "past", "PREFER_DAY_OF_MONTH": "first", "DATE_ORDER": order}
-        assert dateparser.parse(phrase, languages=["en"], settings=settings).date() == expected
+        options = {"PREFER_DATES_FROM": "past", "PREFER_DAY_OF_MONTH": "first", "DATE_ORDER": order}
+        assert dateparser.parse(phrase, languages=["en"], settings=options).date() == expected
 
 
 @pytest.mark.parametrize("base, phrase, expected", [
@@ -103,10 +105,34 @@ def test_yearless_and_relative_dates_are_read_directly_as_dateparser_reads_them(
 
     assert dates._relative(phrase, base) == expected
     if expected is not None:
-        settings = {"PREFER_DATES_FROM": "past", "PREFER_DAY_OF_MONTH": "first", "DATE_ORDER": "MDY",
+        options = {"PREFER_DATES_FROM": "past", "PREFER_DAY_OF_MONTH": "first", "DATE_ORDER": "MDY",
                     "RELATIVE_BASE": dt.datetime.combine(base, dt.time(12))}
-        assert dateparser.parse(phrase, languages=["en"], settings=settings).date() == expected
+        assert dateparser.parse(phrase, languages=["en"], settings=options).date() == expected
         assert dates._parse.__wrapped__(phrase, base) == expected  # and _parse takes the direct reading
+
+
+_MONTH_FORMS = [form for name in ("January", "February", "March", "April", "May", "June", "July", "August",
+                                   "September", "October", "November", "December")
+                for form in (name, name[:3], name[:3] + ".", *(("Sept", "Sept.") if name == "September" else ()))]
+
+
+@settings(max_examples=150, deadline=None)
+@given(base=st.dates(dt.date(1990, 1, 1), dt.date(2030, 12, 31)), month=st.sampled_from(_MONTH_FORMS),
+       day=st.integers(1, 31), suffix=st.sampled_from(["", "st", "nd", "rd", "th"]), day_first=st.booleans(),
+       relative=st.sampled_from([None, "last week", "this week", "Last month", "this month"]))
+def test_direct_date_reading_agrees_with_dateparser_on_random_report_dates(base, month, day, suffix, day_first,
+                                                                           relative):
+    import dateparser
+
+    phrase = relative or (f"{day}{suffix} {month}" if day_first else f"{month} {day}{suffix}")
+    ours = dates._relative(phrase, base)
+    if ours is None:  # no such day in any recent year ("31 Feb"): dateparser decides, nothing to compare
+        assert relative is None
+        return
+    options = {"PREFER_DATES_FROM": "past", "PREFER_DAY_OF_MONTH": "first", "DATE_ORDER": "MDY",
+                 "RELATIVE_BASE": dt.datetime.combine(base, dt.time(12))}
+    assert ours == dateparser.parse(phrase, languages=["en"], settings=options).date()
+    assert ours <= base
 
 
 def test_fuzzy_place_names_match_what_difflib_alone_would_pick():
