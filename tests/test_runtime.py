@@ -95,6 +95,7 @@ def test_fused_cpu_bf16_forward_is_as_close_to_float32_as_autocast_is(tiny_bert_
             fused = native(input_ids=ids, attention_mask=mask, output_hidden_states=True)
     assert native._packed is not None  # the fused path was taken
     assert fused.logits.shape == exact.logits.shape
+
     def error(got, want):
         return (got.float() - want)[real].abs().max().item()
 
@@ -106,6 +107,7 @@ def test_fused_cpu_bf16_forward_is_as_close_to_float32_as_autocast_is(tiny_bert_
     assert torch.equal(fused.logits.float()[real].argmax(-1), exact.logits[real].argmax(-1))
 
 
+@pytest.mark.skipif(not FUSED_CPU_BF16, reason="this torch build has no oneDNN fused linear ops")
 @pytest.mark.parametrize("fault", ["raises", "wrong"])
 def test_fused_path_falls_back_to_autocast_where_onednn_cannot_run_it(tiny_bert_folder, tiny_tokenizer, monkeypatch,
                                                                       caplog, fault):
