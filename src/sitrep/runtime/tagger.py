@@ -112,12 +112,15 @@ class SpanTagger:
             out.append(Tagged(spans, tok.n_tokens, head))
         return out
 
+    def word_probs(self, tok: TokenizedText, parts: list[tuple[Window, WindowOutput]]) -> np.ndarray:
+        """[words, tags] probabilities of one text, each word from the window where it sits most centrally."""
+        logits = merge_windows(tok.n_tokens, [(w.start, w.end, out.tokens) for w, out in parts])
+        return softmax(logits[np.asarray(tok.word_first_token, dtype=np.int64)])
+
     def _decode(self, tok: TokenizedText, parts: list[tuple[Window, WindowOutput]]) -> list[Span]:
         if not parts:
             return []
-        logits = merge_windows(tok.n_tokens, [(w.start, w.end, out.tokens) for w, out in parts])
-        first = np.asarray(tok.word_first_token, dtype=np.int64)
-        probs = softmax(logits[first])
+        probs = self.word_probs(tok, parts)
         ids = probs.argmax(axis=-1)
         tags = [self.tags[i] for i in ids]
         scores = probs[np.arange(len(ids)), ids].tolist()
