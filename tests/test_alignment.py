@@ -122,6 +122,28 @@ def test_tokenize_texts_equals_tokenize_text_one_by_one(tiny_tokenizer):
     assert tokenize_texts(tiny_tokenizer, []) == []
 
 
+@pytest.mark.parametrize("text, offsets, word_chars, first, word_ids", [
+    # Subtokens of one project word form one word.
+    ("Fallujah fell", [(0, 4), (4, 8), (9, 13)], [(0, 8), (9, 13)], [0, 2], [0, 0, 1]),
+    # A possessive is a project word of its own: its subtoken starts a word.
+    ("Iraq's army", [(0, 4), (4, 6), (7, 11)], [(0, 4), (4, 6), (7, 11)], [0, 1, 2], [0, 1, 2]),
+    # A BPE subtoken reaching past "Iraq" into "'s" takes the possessive into its word.
+    ("Iraq's army", [(0, 5), (5, 6), (7, 11)], [(0, 6), (7, 11)], [0, 2], [0, 0, 1]),
+    # "U.S.-led" is one project word, whatever the tokenizer cuts it into.
+    ("U.S.-led raid", [(0, 1), (1, 2), (2, 3), (3, 4), (4, 5), (5, 8), (9, 13)], [(0, 8), (9, 13)], [0, 6],
+     [0, 0, 0, 0, 0, 0, 1]),
+    # A subtoken whose offsets start in white space (before any word) is a word of its own characters.
+    ("  Mosul", [(0, 7)], [(0, 7)], [0], [0]),
+    ("", [], [], [], []),
+])
+def test_subtokens_group_into_project_words_exactly(text, offsets, word_chars, first, word_ids):
+    from sitrep.alignment import _group
+
+    tok = _group(text, list(range(len(offsets))), offsets)
+    assert (tok.word_chars, tok.word_first_token, tok.word_ids) == (word_chars, first, word_ids)
+    assert tok.offsets == offsets and tok.input_ids == list(range(len(offsets)))
+
+
 def _tokenized(word_sizes):
     """A TokenizedText whose words have the given numbers of subtokens (offsets: one character per token)."""
     from sitrep.alignment import TokenizedText

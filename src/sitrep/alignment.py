@@ -18,6 +18,8 @@ from bisect import bisect_right
 from dataclasses import dataclass, field
 from functools import cached_property
 
+import numpy as np
+
 from sitrep.document import Span
 from sitrep.scheme import SCHEME, LabelScheme
 from sitrep.words import Words
@@ -73,22 +75,27 @@ def tokenize_texts(tokenizer, texts: list[str]) -> list[TokenizedText]:
 
 
 def _group(text: str, input_ids: list[int], offset_mapping) -> TokenizedText:
+    """Subtokens grouped into words: a subtoken joins the word before when it starts in the same project word,
+    or when that word already reaches past the start of its own project word (a subtoken spanning two)."""
     offsets = [tuple(o) for o in offset_mapping]
     tok = TokenizedText(list(input_ids), offsets, [], words=Words(text))
+    if not offsets:
+        return tok
     words = tok.words.tokens
-    word_starts = [w.start for w in words]
-    last = None
-    for i, (s, e) in enumerate(offsets):
-        k = bisect_right(word_starts, s) - 1  # the project word this subtoken starts in
-        w_start, w_end = (words[k].start, words[k].end) if k >= 0 else (s, e)
-        if k != last and not (tok.word_chars and tok.word_chars[-1][1] > w_start):
-            tok.word_chars.append((w_start, max(w_end, e)))
-            tok.word_first_token.append(i)
-        else:  # the same word, or one the previous subtoken already reached into
-            ws, we = tok.word_chars[-1]
-            tok.word_chars[-1] = (ws, max(we, w_end, e))
-        tok.word_ids.append(len(tok.word_chars) - 1)
-        last = k
+    sub = np.asarray(offsets, dtype=np.int64).reshape(-1, 2)
+    starts = np.fromiter((w.start for w in words), dtype=np.int64, count=len(words))
+    ends = np.fromiter((w.end for w in words), dtype=np.int64, count=len(words))
+    k = np.searchsorted(starts, sub[:, 0], side="right") - 1  # the project word each subtoken starts in
+    inside = k >= 0
+    w_start = np.where(inside, starts[np.maximum(k, 0)], sub[:, 0])
+    reach = np.maximum(np.where(inside, ends[np.maximum(k, 0)], sub[:, 1]), sub[:, 1])
+    # Word ends only grow, so the end of the word so far is the running maximum over all earlier subtokens.
+    before = np.concatenate(([np.iinfo(np.int64).min], np.maximum.accumulate(reach)[:-1]))
+    new = np.concatenate(([True], k[1:] != k[:-1])) & (before <= w_start)
+    first = np.flatnonzero(new)
+    tok.word_first_token = first.tolist()
+    tok.word_chars = list(zip(w_start[first].tolist(), np.maximum.reduceat(reach, first).tolist()))
+    tok.word_ids = (np.cumsum(new) - 1).tolist()
     return tok
 
 
