@@ -191,6 +191,39 @@ def test_bad_jsonl_lines(tiny_checkpoints, tmp_path):
     assert summary["failures"] == 4
 
 
+PROBE = """
+import atexit, gc, json, os, sys
+phases = {"start-up": 0, "run": 0}
+def count(phase, info):
+    if phase == "start" and "hydra" in sys.modules:  # infer's own start-up has begun
+        phases["run" if gc.get_freeze_count() else "start-up"] += 1
+gc.callbacks.append(count)
+atexit.register(lambda: open(os.environ["GC_PROBE"], "w").write(json.dumps({**phases, "enabled": gc.isenabled()})))
+"""
+
+
+@pytest.mark.slow
+def test_no_garbage_collection_during_start_up_but_as_usual_during_the_run(tiny_checkpoints, tmp_path):
+    """`python -m infer` collects nothing while it imports and loads (those objects live to the end), freezes them,
+    then collects the run's garbage as usual; importing its module leaves the collector alone."""
+    import gc
+    import importlib
+
+    importlib.import_module("infer.__main__")
+    assert gc.isenabled()
+    (tmp_path / "sitecustomize.py").write_text(PROBE)
+    report = tmp_path / "gc.json"
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "GC_PROBE": str(report),
+           "PYTHONPATH": os.pathsep.join([str(tmp_path), os.environ.get("PYTHONPATH", "")])}
+    ner, _ = tiny_checkpoints
+    proc = subprocess.run([sys.executable, "-m", "infer", f"checkpoint={ner}", "progress_bar=false",
+                           f"input={ROOT / 'data' / 'raw'}", f"output={tmp_path / 'out'}"],
+                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    phases = json.loads(report.read_text())
+    assert phases["start-up"] == 0 and phases["run"] > 0 and phases["enabled"] is True
+
+
 @pytest.mark.slow
 def test_missing_or_pickle_checkpoint_is_one_line_error(tiny_checkpoints, tmp_path):
     pickle_dir = tmp_path / "pickled"
