@@ -132,8 +132,11 @@ def test_tokenize_texts_equals_tokenize_text_one_by_one(tiny_tokenizer):
     # "U.S.-led" is one project word, whatever the tokenizer cuts it into.
     ("U.S.-led raid", [(0, 1), (1, 2), (2, 3), (3, 4), (4, 5), (5, 8), (9, 13)], [(0, 8), (9, 13)], [0, 6],
      [0, 0, 0, 0, 0, 0, 1]),
-    # A subtoken whose offsets start in white space (before any word) is a word of its own characters.
+    # A word spans its whole project word even where its subtokens leave characters out.
+    ("Fallujah fell", [(0, 4), (9, 13)], [(0, 8), (9, 13)], [0, 1], [0, 1]),
+    # Subtokens whose offsets start in white space (before any word) form one word of their own characters.
     ("  Mosul", [(0, 7)], [(0, 7)], [0], [0]),
+    ("  Mosul", [(0, 1), (1, 7)], [(0, 7)], [0], [0, 0]),
     ("", [], [], [], []),
 ])
 def test_subtokens_group_into_project_words_exactly(text, offsets, word_chars, first, word_ids):
