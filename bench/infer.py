@@ -29,7 +29,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from measure import ROOT, run_measured
+from measure import ROOT, machine, run_measured
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
@@ -168,7 +168,7 @@ def main() -> None:
             befores[rev] = tmp / f"before-{n}"
             subprocess.run(["git", "worktree", "add", "--detach", str(befores[rev]), rev], cwd=ROOT, check=True,
                            capture_output=True)
-        print(f"machine: {os.cpu_count()} cores; checkpoint {args.checkpoint}")
+        print(f"machine: {machine()}; checkpoint {args.checkpoint}")
         rows = []
         for name, texts in sets.items():
             src = tmp / f"{name.split()[0]}.jsonl"

@@ -25,3 +25,19 @@ def run_measured(cmd: list[str], log: Path, stdin_path: Path | None = None) -> t
     if code:
         sys.exit(f"{' '.join(cmd[:4])} ... failed with exit code {code}, see {log}:\n{log.read_text()[-2000:]}")
     return wall, usage.ru_maxrss / 1024
+
+
+def machine() -> str:
+    """Cores, CPU model and the bf16 features that decide the CPU kernels (AMX or not): figures differ by CPU."""
+    model, flags = "", set()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            key, _, value = line.partition(":")
+            if key.strip() == "model name" and not model:
+                model = value.strip()
+            elif key.strip() == "flags" and not flags:
+                flags = set(value.split())
+    except OSError:  # not Linux: say what is known
+        pass
+    bf16 = ", ".join(f for f in ("avx512_bf16", "amx_bf16") if f in flags) or "no bf16 instructions"
+    return f"{os.cpu_count()} cores, {model or 'unknown CPU'} ({bf16})"

@@ -19,7 +19,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from measure import run_measured
+from measure import machine, run_measured
 
 
 def run_train(overrides: list[str], out: Path) -> tuple[dict, float, float]:
@@ -36,7 +36,7 @@ def main() -> None:
     parser.add_argument("--skip-default", action="store_true", help="only the fp32/bf16 comparison")
     args = parser.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="sitrep-bench-"))
-    print(f"machine: {os.cpu_count()} cores; torch threads default; outputs in {tmp}")
+    print(f"machine: {machine()}; torch threads default; outputs in {tmp}")
 
     rows = []
     for precision in ("false", "true"):
