@@ -193,19 +193,25 @@ def test_bad_jsonl_lines(tiny_checkpoints, tmp_path):
 
 PROBE = """
 import atexit, gc, json, os, sys
-phases = {"start-up": 0, "run": 0}
+phases, frozen = {"start-up": 0, "run": 0, "freezes": 0}, [0]
 def count(phase, info):
     if phase == "start" and "hydra" in sys.modules:  # infer's own start-up has begun
-        phases["run" if gc.get_freeze_count() else "start-up"] += 1
+        n = gc.get_freeze_count()  # only gc.freeze() adds to it; freed frozen objects leave it
+        phases["run" if n else "start-up"] += 1
+        phases["freezes"] += n > frozen[-1]
+        frozen.append(n)
 gc.callbacks.append(count)
-atexit.register(lambda: open(os.environ["GC_PROBE"], "w").write(json.dumps({**phases, "enabled": gc.isenabled()})))
+atexit.register(lambda: open(os.environ["GC_PROBE"], "w").write(json.dumps(
+    {**phases, "enabled": gc.isenabled(), "left at exit": len(gc.get_objects())})))
 """
 
 
 @pytest.mark.slow
 def test_no_garbage_collection_during_start_up_but_as_usual_during_the_run(tiny_checkpoints, tmp_path):
-    """`python -m infer` collects nothing while it imports and loads (those objects live to the end), freezes them,
-    then collects the run's garbage as usual; importing its module leaves the collector alone."""
+    """`python -m infer` collects nothing while it imports (those objects live to the end), freezes them once (not
+    again per job of a multirun, which would keep earlier jobs' garbage for good), then collects the run's garbage
+    as usual, and freezes everything before the collection at exit; importing its module leaves the collector
+    alone."""
     import gc
     import importlib
 
@@ -216,12 +222,16 @@ def test_no_garbage_collection_during_start_up_but_as_usual_during_the_run(tiny_
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "GC_PROBE": str(report),
            "PYTHONPATH": os.pathsep.join([str(tmp_path), os.environ.get("PYTHONPATH", "")])}
     ner, _ = tiny_checkpoints
-    proc = subprocess.run([sys.executable, "-m", "infer", f"checkpoint={ner}", "progress_bar=false",
-                           f"input={ROOT / 'data' / 'raw'}", f"output={tmp_path / 'out'}"],
+    proc = subprocess.run([sys.executable, "-m", "infer", "-m", f"checkpoint={ner}", "progress_bar=false",
+                           f"input={RAW[0]},{RAW[1]}", f"output={tmp_path}/out/${{hydra:job.num}}",
+                           f"hydra.sweep.dir={tmp_path / 'sweep'}"],
                           cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr
-    phases = json.loads(report.read_text())
-    assert phases["start-up"] == 0 and phases["run"] > 0 and phases["enabled"] is True
+    assert [len(lines(tmp_path / "out" / job / "predictions.jsonl")) for job in ("0", "1")] == [1, 1]
+    probe = json.loads(report.read_text())
+    assert probe["start-up"] == 0 and probe["run"] > 0 and probe["enabled"] is True
+    assert probe["freezes"] == 1
+    assert probe["left at exit"] < 100  # all frozen: the collection at exit has nothing to traverse
 
 
 @pytest.mark.slow

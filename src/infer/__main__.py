@@ -5,14 +5,17 @@ Bad settings, input, checkpoints or output folders end the run with one
 cannot be tagged are error records in the outputs and make the exit code 1.
 """
 
+import atexit
 import gc
 import sys
 
 if __name__ == "__main__":
     # Start-up builds only objects that live to the end (torch's modules and op registry, the config): collecting
     # them, again and again, cost about 0.3 s of a run, and traversing them at every later full collection and
-    # once more at exit another 0.8 s. So no collection until main() starts; then they are frozen out of it.
+    # once more at exit another 0.8 s. So no collection until main() starts; then they are frozen out of it, and
+    # at exit (every output is closed by then) so is everything else.
     gc.disable()
+    atexit.register(gc.freeze)
 
 import hydra
 from omegaconf import DictConfig
@@ -26,8 +29,9 @@ from sitrep.checkpoint import CheckpointError
 
 @hydra.main(version_base="1.3", config_path="../../configs", config_name="infer")
 def main(cfg: DictConfig) -> None:
-    gc.freeze()
-    gc.enable()
+    if not gc.isenabled():  # the first job of the process: later ones (a multirun) must not freeze earlier garbage
+        gc.freeze()
+        gc.enable()
     try:
         summary = run(cfg)
     except (CheckpointError, InputError, SettingsError, ResumeError, OSError, ValueError) as exc:
@@ -40,7 +44,6 @@ def main(cfg: DictConfig) -> None:
         print("stopped: interrupted before tagging began; nothing was written", file=sys.stderr)
         sys.exit(130)
     print(format_summary(summary))
-    gc.freeze()  # everything is written and closed: the collection at exit need not traverse the run's objects
     if summary["failures"]:
         sys.exit(1)
 
