@@ -76,7 +76,8 @@ def tokenize_texts(tokenizer, texts: list[str]) -> list[TokenizedText]:
 
 def _group(text: str, input_ids: list[int], offset_mapping) -> TokenizedText:
     """Subtokens grouped into words: a subtoken joins the word before when it starts in the same project word,
-    or when that word already reaches past the start of its own project word (a subtoken spanning two)."""
+    or when the word before already reaches past the start of the subtoken's project word (a subtoken that
+    spans two project words)."""
     offsets = [tuple(o) for o in offset_mapping]
     tok = TokenizedText(list(input_ids), offsets, [], words=Words(text))
     if not offsets:

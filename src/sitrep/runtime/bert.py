@@ -167,7 +167,7 @@ def _fused_ops_available() -> bool:
 
 FUSED_CPU_BF16 = _fused_ops_available()
 # Without AMX, torch's CPU attention kernel runs every 32-query block as its own small matmul call, and at 128
-# tokens the calls cost more than the arithmetic: on an AMD EPYC with avx512_bf16, 26 ms for a batch of 64 windows
+# tokens the calls cost more than the arithmetic: on an AMD EPYC with avx512_bf16, 25 ms for a batch of 64 windows
 # against 16 ms as batched matmuls 8 windows at a time. With AMX the kernel packs its blocks and is the faster.
 MATMUL_ATTENTION = not (hasattr(torch.cpu, "_is_amx_tile_supported") and torch.cpu._is_amx_tile_supported())
 # Scores of 8 windows of 128 tokens (12 heads): small enough to stay in cache from the matmul to the softmax.
