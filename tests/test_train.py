@@ -76,13 +76,16 @@ def test_minilm_with_fewer_layers_keeps_its_first_pretrained_layers(tmp_path):
         packaged_minilm(layers=7)
 
 
-def test_ner_trains_saves_a_standard_checkpoint_and_publishes(tmp_path):
+def test_ner_trains_saves_a_standard_checkpoint_and_publishes(tmp_path, monkeypatch):
     from transformers import AutoModelForTokenClassification
 
     from sitrep.runtime.tagger import SpanTagger
 
+    kept = []
+    monkeypatch.setattr("train.training.keep_freed_memory", kept.append)
     cfg = make_cfg(tmp_path)
     metrics = train(cfg, run_dir=tmp_path / "run")
+    assert kept == [2**30]  # configs/trainer/cpu.yaml: freed memory kept for the next step
     ckpt = tmp_path / "run" / "checkpoint"
     for name in ("model.safetensors", "config.json", "tokenizer.json", "label_scheme.json", "metrics.json",
                  "config.yaml", "README.md", "article_head.safetensors", "article_head.json", "event_types.json"):

@@ -13,6 +13,8 @@ from typing import Literal
 from omegaconf import DictConfig, OmegaConf
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from sitrep.runtime.memory import MAX_BYTES
+
 
 class SettingsError(ValueError):
     pass
@@ -29,6 +31,7 @@ class InferSettings(BaseModel):
     runtime: Literal["auto", "transformers", "native"] = "auto"
     device: Literal["cpu", "cuda"] | None = None
     num_threads: int | None = Field(default=None, ge=1)
+    keep_freed_bytes: int = Field(default=0, ge=0, le=MAX_BYTES)
     batch_size: int = Field(ge=1)
     chunk_articles: int = Field(ge=1)
     chunk_chars: int = Field(ge=1)

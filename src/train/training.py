@@ -18,6 +18,7 @@ from transformers import TrainerCallback
 from sitrep.checkpoint import publish, write_scheme
 from sitrep.report import build_report
 from sitrep.report_render import rerender, write_report
+from sitrep.runtime.memory import keep_freed_memory
 from sitrep.runtime.windows import resolve_precision
 from sitrep.scheme import SCHEME
 from train.model_card import write_model_card
@@ -52,6 +53,7 @@ def train(cfg: DictConfig, run_dir: str | Path | None = None) -> dict:
     run_dir.mkdir(parents=True, exist_ok=True)
     if cfg.trainer.num_threads:
         torch.set_num_threads(int(cfg.trainer.num_threads))
+    keep_freed_memory(int(cfg.trainer.get("keep_freed_bytes") or 0))
 
     split = load_split(cfg.data, cfg.seed)
     backbone = instantiate(cfg.model)
