@@ -117,6 +117,25 @@ def test_fused_cpu_bf16_forward_is_as_close_to_float32_as_autocast_is(tiny_bert_
     assert torch.equal(fused.logits.float()[real].argmax(-1), exact.logits[real].argmax(-1))
 
 
+def test_chunked_attention_is_softmax_attention_over_the_real_keys_chunk_by_chunk(monkeypatch):
+    """Several chunks and a short last one, with key padding: the same bf16 scores, softmax and context as one
+    masked pass over the whole batch, to the bit; padding keys get no weight."""
+    from sitrep.runtime import bert
+
+    torch.manual_seed(0)
+    b, heads, t, d = 11, 2, 16, 8
+    monkeypatch.setattr(bert, "CHUNK_SCORES", 4 * heads * t * t)  # chunks of 4, 4 and 3 windows
+    q, k, v = (torch.randn(b, heads, t, d).to(torch.bfloat16) for _ in range(3))
+    keep = (torch.arange(t)[None, :] < torch.tensor([16, 3, 9, 16, 1, 12, 16, 7, 16, 2, 5])[:, None])[:, None, None, :]
+    scores = torch.matmul(q, k.transpose(-1, -2)).masked_fill(~keep, float("-inf"))
+    want = torch.matmul(torch.softmax(scores, -1), v).transpose(1, 2)
+    assert torch.equal(bert._chunked_attention(q, k, v, keep), want)
+    assert torch.equal(bert._chunked_attention(q, k, v, None), torch.matmul(
+        torch.softmax(torch.matmul(q, k.transpose(-1, -2)), -1), v).transpose(1, 2))
+    v_padding_changed = torch.where(keep.transpose(-1, -2), v, torch.full_like(v, 1e4))
+    assert torch.equal(bert._chunked_attention(q, k, v_padding_changed, keep), want)
+
+
 @pytest.mark.skipif(not FUSED_CPU_BF16, reason="this torch build has no oneDNN fused linear ops")
 @pytest.mark.parametrize("fault", ["raises", "wrong"])
 def test_fused_path_falls_back_to_autocast_where_onednn_cannot_run_it(tiny_bert_folder, tiny_tokenizer, monkeypatch,

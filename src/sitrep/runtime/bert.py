@@ -187,16 +187,22 @@ def _fused_linear(x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor, act
 def _chunked_attention(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, keep: torch.Tensor | None) -> torch.Tensor:
     """softmax(q k^T) v for q, k, v of [windows, heads, tokens, head size], a few windows at a time; q comes
     scaled. The scores are bf16, as in eager attention under autocast; the softmax computes in float32.
+    Padding keys get -inf from a bias that the scores' matmul adds as it writes them (``baddbmm``): a
+    ``masked_fill_`` over the scores afterwards took as long as the matmul and the softmax together.
     Returns [windows, tokens, heads, head size], the layout of the next linear layer's input.
     """
     b, heads, t, d = q.shape
     out = q.new_empty(b, t, heads, d)
-    drop = None if keep is None else ~keep
+    bias = None if keep is None else torch.zeros(b, 1, 1, t, dtype=q.dtype).masked_fill_(~keep, float("-inf"))
     n = max(1, CHUNK_SCORES // (heads * t * t))
     for i in range(0, b, n):
-        scores = torch.matmul(q[i : i + n], k[i : i + n].transpose(-1, -2))
-        if drop is not None:
-            scores.masked_fill_(drop[i : i + n], float("-inf"))
+        m = min(n, b - i)
+        if bias is None:
+            scores = torch.matmul(q[i : i + n], k[i : i + n].transpose(-1, -2))
+        else:
+            scores = torch.baddbmm(bias[i : i + n].expand(m, heads, t, t).reshape(m * heads, t, t),
+                                   q[i : i + n].reshape(m * heads, t, d),
+                                   k[i : i + n].reshape(m * heads, t, d).transpose(1, 2)).view(m, heads, t, t)
         out[i : i + n] = torch.matmul(torch.softmax(scores, -1), v[i : i + n]).transpose(1, 2)
     return out
 
