@@ -83,6 +83,8 @@ class Gazetteer:
         self.db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
         # News repeats its place names: each (name, context) is looked up once.
         self._cached = lru_cache(maxsize=20_000)(self._resolve)
+        # Every actor and place span asks for its country: "Israeli", "Syria" come back again and again.
+        self._country_of_name = lru_cache(maxsize=20_000)(self._country_of_name_uncached)
         self._countries: dict[str, Place | None] = {}
         self._keys: dict[tuple[str, ...], list[str]] = {}  # the name keys of the places of some countries
 
@@ -187,6 +189,9 @@ class Gazetteer:
 
     def country_of_name(self, name: str) -> str | None:
         """ISO2 of a country named, or of its demonym ('Syrian' -> SY); None otherwise."""
+        return self._country_of_name(name)
+
+    def _country_of_name_uncached(self, name: str) -> str | None:
         row = self.db.execute("SELECT iso2 FROM countries WHERE key = ?", (fold(name),)).fetchone()
         return row[0] if row else None
 
