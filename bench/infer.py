@@ -5,14 +5,16 @@ One run measures, on the same texts and checkpoint, each as a whole command with
 2. `python -m infer` with every output (spans, event types, event records, Label Studio tasks);
 3. optionally the code of earlier revisions (`--before REV`, repeatable, e.g. the last release) with their own
    checkpoints, so earlier and new figures come from one run;
-4. with `--profile`, where the time of `python -m infer` goes on the short items (cProfile), for the first
+4. optionally this code with other settings (`--variant OVERRIDES`, repeatable, e.g. `keep_freed_bytes=0` or
+   `stride=16`), each as its own row, so a setting's cost or saving comes from the same run;
+5. with `--profile`, where the time of `python -m infer` goes on the short items (cProfile), for the first
    `--before` revision and now.
 
 Each command runs ``--repeat`` times (interleaved); the table gives the median and every run.
 
 Usage: python bench/infer.py [--checkpoint models/ner] [--short 1600] [--long-copies 2] [--repeat 3]
                              [--before REV [--before REV2 ...] --before-checkpoint DIR [--before-classifier DIR]]
-                             [--profile]
+                             [--variant "OVERRIDE [OVERRIDE ...]" ...] [--profile]
 """
 
 from __future__ import annotations
@@ -147,6 +149,9 @@ def main() -> None:
                         help="a git revision whose `python -m infer` to measure alongside (repeatable)")
     parser.add_argument("--before-checkpoint", help="the tagger checkpoint of those revisions")
     parser.add_argument("--before-classifier", help="their separate event-type classifier, if they had one")
+    parser.add_argument("--variant", action="append", default=[],
+                        help="Hydra overrides of `python -m infer` (now) measured as a row of their own, e.g. "
+                             "keep_freed_bytes=0; several in one row separated by spaces (repeatable)")
     parser.add_argument("--profile", action="store_true")
     parser.add_argument("--repeat", type=int, default=3, help="interleaved runs of each command; the median counts")
     args = parser.parse_args()
@@ -182,6 +187,9 @@ def main() -> None:
                     cwd=before_src, extra=extra, env_path=str(before_src / "src"))
             commands["python -m infer (now)"] = lambda: run_infer(args.checkpoint, src, tmp / f"ours-{name[:5]}",
                                                                   tmp / "ours.log")
+            for n, variant in enumerate(args.variant):
+                commands[f"python -m infer {variant}"] = lambda n=n, variant=variant: run_infer(
+                    args.checkpoint, src, tmp / f"variant{n}-{name[:5]}", tmp / "variant.log", extra=variant.split())
             # Interleaved repeats, then the median of each: a noisy neighbour on a shared machine slows one
             # round of all commands, not one command in every round.
             walls: dict[str, list[float]] = {what: [] for what in commands}
