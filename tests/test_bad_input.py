@@ -95,6 +95,8 @@ INFER_FAILS = [
      "keep_freed_bytes=-1: Input should be greater than or equal to 0"),
     ("keep_freed_bytes above a C int", ["input={seed}", "keep_freed_bytes=4294967296"], 2,
      "keep_freed_bytes=4294967296: Input should be less than or equal to 2147483647"),
+    ("keep_freed_bytes under 32 MiB", ["input={seed}", "keep_freed_bytes=1000"], 2,
+     "keep_freed_bytes=1000: must be 0 (malloc as it is) or at least 33554432 (32 MiB)"),
     ("resume=maybe", ["input={seed}", "resume=maybe"], 2, "resume=maybe"),
     ("device=cuda", ["input={seed}", "device=cuda"], 2, "no CUDA device"),
     ("max_length above the model", ["input={seed}", "max_length=100000"], 2, "exceeds what the model"),
@@ -259,6 +261,8 @@ def test_train_errors_are_one_line(tmp_path):
     common = ["model=tiny", "trainer.args.max_steps=1", "trainer.args.report_to=[]", f"hydra.run.dir={tmp_path}/run"]
     proc = cli("train", *common, "data.mix=real", "data.limit.real=0")
     assert proc.returncode == 2 and "no training articles" in one_line(proc)
+    proc = cli("train", *common, "trainer.keep_freed_bytes=1000")
+    assert proc.returncode == 2 and one_line(proc).startswith("error: keep_freed_bytes=1000: must be 0 (malloc as it is)")
     proc = cli("train", *common, f"data.split_file={tmp_path}/none.yaml")
     assert proc.returncode == 2 and "cannot read the split file" in one_line(proc)
     bad = tmp_path / "bad.json"

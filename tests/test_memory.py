@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from sitrep.runtime.memory import MAX_BYTES, glibc, keep_freed_memory
+from sitrep.runtime.memory import MAX_BYTES, MIN_BYTES, MemorySettingError, glibc, keep_freed_memory
 
 ROOT = Path(__file__).resolve().parent.parent
 RAW = sorted((ROOT / "data" / "raw").glob("*.txt"))
@@ -53,9 +53,11 @@ def test_kept_memory_is_reused_instead_of_page_faulted_in_again():
     assert kept < PAGES // 100  # the first round's pages serve the other nine (9 x 12,289 faults without)
 
 
-@pytest.mark.parametrize("value", [-1, MAX_BYTES + 1])
-def test_keep_freed_memory_refuses_what_mallopt_cannot_take(value):
-    with pytest.raises(ValueError, match=rf"keep_freed_bytes={value}: must be 0 to 2147483647"):
+@pytest.mark.parametrize("value", [-1, 1, MIN_BYTES - 1, MAX_BYTES + 1, True, "1073741824", 2.0**30])
+def test_keep_freed_memory_refuses_what_would_hurt_or_mallopt_cannot_take(value):
+    """Under 32 MiB a fixed threshold is worse than glibc's adaptive one; over a C int mallopt cannot take it."""
+    with pytest.raises(MemorySettingError, match=rf"^keep_freed_bytes={value}: must be 0 \(malloc as it is\) or "
+                                                 rf"33554432 \(32 MiB\) to 2147483647 bytes$"):
         keep_freed_memory(value)
 
 

@@ -13,7 +13,7 @@ from typing import Literal
 from omegaconf import DictConfig, OmegaConf
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from sitrep.runtime.memory import MAX_BYTES
+from sitrep.runtime.memory import MAX_BYTES, MIN_BYTES
 
 
 class SettingsError(ValueError):
@@ -50,6 +50,14 @@ class InferSettings(BaseModel):
 
             if not torch.cuda.is_available():
                 raise ValueError("device=cuda but torch finds no CUDA device here; use device=cpu or leave it null")
+        return value
+
+    @field_validator("keep_freed_bytes")
+    @classmethod
+    def _zero_or_enough(cls, value):
+        if 0 < value < MIN_BYTES:
+            raise ValueError(f"must be 0 (malloc as it is) or at least {MIN_BYTES} (32 MiB): a smaller fixed "
+                             "threshold is worse than glibc's own")
         return value
 
     @field_validator("classifier", "model_version", mode="before")

@@ -26,7 +26,7 @@ class ArticleTagger:
     def __init__(self, cfg: DictConfig):
         if cfg.num_threads:
             torch.set_num_threads(int(cfg.num_threads))
-        keep_freed_memory(int(cfg.get("keep_freed_bytes") or 0))
+        keep_freed_memory(cfg.get("keep_freed_bytes") or 0)
         # max_length/stride left null mean: as the checkpoint was trained.
         self.model = ConflictModel.load(cfg.checkpoint, cfg.classifier or None, SCHEME, cfg.runtime,
                                         batch_size=cfg.batch_size,

@@ -13,6 +13,7 @@ from omegaconf.errors import OmegaConfBaseException
 
 from sitrep.annotated import AnnotationError
 from sitrep.checkpoint import CheckpointError
+from sitrep.runtime.memory import MemorySettingError
 from train.training import LostSpansError, train
 from train.splits import SplitError
 
@@ -21,7 +22,8 @@ from train.splits import SplitError
 def main(cfg: DictConfig) -> float | None:
     try:
         metrics = train(cfg)
-    except (AnnotationError, SplitError, CheckpointError, LostSpansError, OmegaConfBaseException, OSError) as exc:
+    except (AnnotationError, SplitError, CheckpointError, LostSpansError, MemorySettingError, OmegaConfBaseException,
+            OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         sys.exit(2)
     except InstantiationException as exc:  # a bad model, task or TrainingArguments setting

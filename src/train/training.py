@@ -53,7 +53,7 @@ def train(cfg: DictConfig, run_dir: str | Path | None = None) -> dict:
     run_dir.mkdir(parents=True, exist_ok=True)
     if cfg.trainer.num_threads:
         torch.set_num_threads(int(cfg.trainer.num_threads))
-    keep_freed_memory(int(cfg.trainer.get("keep_freed_bytes") or 0))
+    keep_freed_memory(cfg.trainer.get("keep_freed_bytes") or 0)
 
     split = load_split(cfg.data, cfg.seed)
     backbone = instantiate(cfg.model)
