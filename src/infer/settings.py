@@ -13,7 +13,7 @@ from typing import Literal
 from omegaconf import DictConfig, OmegaConf
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from sitrep.runtime.memory import MAX_BYTES, MIN_BYTES
+from sitrep.runtime import memory
 
 
 class SettingsError(ValueError):
@@ -31,7 +31,7 @@ class InferSettings(BaseModel):
     runtime: Literal["auto", "transformers", "native"] = "auto"
     device: Literal["cpu", "cuda"] | None = None
     num_threads: int | None = Field(default=None, ge=1)
-    keep_freed_bytes: int = Field(default=0, ge=0, le=MAX_BYTES)
+    keep_freed_bytes: int = 0
     batch_size: int = Field(ge=1)
     chunk_articles: int = Field(ge=1)
     chunk_chars: int = Field(ge=1)
@@ -54,10 +54,9 @@ class InferSettings(BaseModel):
 
     @field_validator("keep_freed_bytes")
     @classmethod
-    def _zero_or_enough(cls, value):
-        if 0 < value < MIN_BYTES:
-            raise ValueError(f"must be 0 (malloc as it is) or at least {MIN_BYTES} (32 MiB): a smaller fixed "
-                             "threshold is worse than glibc's own")
+    def _keepable(cls, value):
+        if not memory.allowed(value):
+            raise ValueError(f"must be {memory.ALLOWED}")
         return value
 
     @field_validator("classifier", "model_version", mode="before")

@@ -197,13 +197,10 @@ def _chunked_attention(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, keep: 
     n = max(1, CHUNK_SCORES // (heads * t * t))
     for i in range(0, b, n):
         m = min(n, b - i)
-        if bias is None:
-            scores = torch.matmul(q[i : i + n], k[i : i + n].transpose(-1, -2))
-        else:
-            scores = torch.baddbmm(bias[i : i + n].expand(m, heads, t, t).reshape(m * heads, t, t),
-                                   q[i : i + n].reshape(m * heads, t, d),
-                                   k[i : i + n].reshape(m * heads, t, d).transpose(1, 2)).view(m, heads, t, t)
-        out[i : i + n] = torch.matmul(torch.softmax(scores, -1), v[i : i + n]).transpose(1, 2)
+        qs, ks = q[i : i + n].reshape(m * heads, t, d), k[i : i + n].reshape(m * heads, t, d).transpose(1, 2)
+        scores = torch.bmm(qs, ks) if bias is None else torch.baddbmm(
+            bias[i : i + n].expand(m, heads, t, t).reshape(m * heads, t, t), qs, ks)
+        out[i : i + n] = torch.matmul(torch.softmax(scores.view(m, heads, t, t), -1), v[i : i + n]).transpose(1, 2)
     return out
 
 

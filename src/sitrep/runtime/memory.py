@@ -27,8 +27,17 @@ MIN_BYTES = 32 * 2**20  # glibc's adaptive mmap threshold goes up to this on 64-
 MAX_BYTES = 2**31 - 1  # mallopt takes a C int
 
 
+ALLOWED = f"0 (malloc as it is) or {MIN_BYTES} (32 MiB) to {MAX_BYTES} bytes"
+
+
 class MemorySettingError(ValueError):
     pass
+
+
+def allowed(max_bytes) -> bool:
+    """Whether ``keep_freed_bytes`` may take this value: the one rule, also behind `python -m infer`'s settings."""
+    return isinstance(max_bytes, int) and not isinstance(max_bytes, bool) and (
+        max_bytes == 0 or MIN_BYTES <= max_bytes <= MAX_BYTES)
 
 
 def glibc() -> bool:
@@ -43,10 +52,8 @@ def keep_freed_memory(max_bytes: int) -> bool:
 
     Process-wide: called by the commands (`python -m infer`, `python -m train`), never on import.
     """
-    if isinstance(max_bytes, bool) or not isinstance(max_bytes, int) or not (
-            max_bytes == 0 or MIN_BYTES <= max_bytes <= MAX_BYTES):
-        raise MemorySettingError(f"keep_freed_bytes={max_bytes}: must be 0 (malloc as it is) or {MIN_BYTES} "
-                                 f"(32 MiB) to {MAX_BYTES} bytes")
+    if not allowed(max_bytes):
+        raise MemorySettingError(f"keep_freed_bytes={max_bytes}: must be {ALLOWED}")
     if max_bytes == 0 or not glibc():
         return False
     mallopt = ctypes.CDLL(None).mallopt  # the C library this process already runs on
