@@ -117,23 +117,65 @@ def test_fused_cpu_bf16_forward_is_as_close_to_float32_as_autocast_is(tiny_bert_
     assert torch.equal(fused.logits.float()[real].argmax(-1), exact.logits[real].argmax(-1))
 
 
+def _softmax_attention(q, k, v, keep, exact=False):
+    """The reference: eager attention as autocast runs it (bf16 scores, -inf for padding keys, torch's softmax);
+    ``exact``: the softmax and its product with v in float64 on those same bf16 scores."""
+    scores = torch.matmul(q, k.transpose(-1, -2))
+    if keep is not None:
+        scores = scores.masked_fill(~keep, float("-inf"))
+    if exact:
+        scores, v = scores.double(), v.double()
+    return torch.matmul(torch.softmax(scores, -1), v).transpose(1, 2)
+
+
 def test_chunked_attention_is_softmax_attention_over_the_real_keys_chunk_by_chunk(monkeypatch):
-    """Several chunks and a short last one, with key padding: the same bf16 scores, softmax and context as one
-    masked pass over the whole batch, to the bit; padding keys get no weight."""
+    """Several chunks and a short last one, with key padding: on the same bf16 scores, within twice the rounding
+    error of torch's softmax path (the exp, the weighted sum, its normaliser and the quotient each round to bf16:
+    one bf16 step at most, against about half of one), the same to the bit whatever the chunking, and padding keys
+    get no weight."""
     from sitrep.runtime import bert
 
     torch.manual_seed(0)
     b, heads, t, d = 11, 2, 16, 8
-    monkeypatch.setattr(bert, "CHUNK_SCORES", 4 * heads * t * t)  # chunks of 4, 4 and 3 windows
-    q, k, v = (torch.randn(b, heads, t, d).to(torch.bfloat16) for _ in range(3))
+    q, k, v = (torch.randn(b, heads, t, d).mul(2).to(torch.bfloat16) for _ in range(3))
     keep = (torch.arange(t)[None, :] < torch.tensor([16, 3, 9, 16, 1, 12, 16, 7, 16, 2, 5])[:, None])[:, None, None, :]
-    scores = torch.matmul(q, k.transpose(-1, -2)).masked_fill(~keep, float("-inf"))
-    want = torch.matmul(torch.softmax(scores, -1), v).transpose(1, 2)
-    assert torch.equal(bert._chunked_attention(q, k, v, keep), want)
-    assert torch.equal(bert._chunked_attention(q, k, v, None), torch.matmul(
-        torch.softmax(torch.matmul(q, k.transpose(-1, -2)), -1), v).transpose(1, 2))
+    monkeypatch.setattr(bert, "CHUNK_SCORES", b * heads * t * t)  # one chunk
+    whole = bert._chunked_attention(q, k, v, keep)
+    monkeypatch.setattr(bert, "CHUNK_SCORES", 4 * heads * t * t)  # chunks of 4, 4 and 3 windows
+    got = bert._chunked_attention(q, k, v, keep)
+    assert got.shape == (b, t, heads, d) and got.dtype == torch.bfloat16
+    assert torch.equal(got, whole)
+    for mask in (keep, None):
+        exact = _softmax_attention(q, k, v, mask, exact=True)
+        softmax_error = (_softmax_attention(q, k, v, mask).double() - exact).abs().max().item()
+        assert 0 < softmax_error < 0.1
+        assert (bert._chunked_attention(q, k, v, mask).double() - exact).abs().max().item() <= 2 * softmax_error
     v_padding_changed = torch.where(keep.transpose(-1, -2), v, torch.full_like(v, 1e4))
-    assert torch.equal(bert._chunked_attention(q, k, v_padding_changed, keep), want)
+    assert torch.equal(bert._chunked_attention(q, k, v_padding_changed, keep), got)
+
+
+@pytest.mark.parametrize("case", ["overflow", "underflow"])
+def test_chunked_attention_falls_back_to_torch_softmax_where_exp_leaves_the_float_range(monkeypatch, case):
+    """Scores above 88 overflow exp, and a row whose scores all lie below -100 underflows to 0 / 0: that chunk (and
+    only that one) is computed again with torch's softmax, to the bit what eager attention gives."""
+    from sitrep.runtime import bert
+
+    torch.manual_seed(1)
+    b, heads, t, d = 6, 2, 8, 4
+    monkeypatch.setattr(bert, "CHUNK_SCORES", 2 * heads * t * t)  # chunks of windows 0-1, 2-3, 4-5
+    q, k, v = (torch.randn(b, heads, t, d).to(torch.bfloat16) for _ in range(3))
+    k[3] = 1.0  # window 3: every key the same, so a query's scores are all d times its own sum
+    q[3, 1, 5] = 30.0 if case == "overflow" else -30.0  # scores of +-120 in one row of one head
+    keep = (torch.arange(t)[None, :] < torch.tensor([8, 5, 8, 6, 3, 8])[:, None])[:, None, None, :]
+    got = bert._chunked_attention(q, k, v, keep)
+    want = _softmax_attention(q, k, v, keep)
+    assert torch.isfinite(got).all()
+    assert torch.equal(got[2:4], want[2:4])  # the fallen-back chunk
+    if case == "underflow":  # the same keys everywhere: the row is the mean of the real values
+        assert torch.allclose(got[3, 5, 1].float(), v[3, 1, :6].float().mean(0), atol=0.02)
+    exact = _softmax_attention(q, k, v, keep, exact=True)
+    assert not torch.equal(got[[0, 1, 4, 5]], want[[0, 1, 4, 5]])  # the others kept the exp path
+    assert (got[[0, 1, 4, 5]].double() - exact[[0, 1, 4, 5]]).abs().max().item() < 0.05
 
 
 @pytest.mark.skipif(not FUSED_CPU_BF16, reason="this torch build has no oneDNN fused linear ops")

@@ -16,8 +16,9 @@ inside the matmul: autocast would convert every weight again on every call and
 run GELU as a separate pass over bf16 (together about a third of the forward's time). The
 residual stream and the layer norms stay in float32, as under autocast.
 The query weights carry the attention's 1/sqrt(head size), so scores need no
-scaling pass. On a CPU without AMX, attention runs as batched matmuls and a
-softmax over a few windows at a time (see :func:`_chunked_attention`).
+scaling pass. On a CPU without AMX, attention runs as batched matmuls over a
+few windows at a time, normalised after the matmul with the values (see
+:func:`_chunked_attention`).
 """
 
 from __future__ import annotations
@@ -154,8 +155,9 @@ class BertTokenClassifier(nn.Module):
                 else:  # on the fused path, the packed query weights already scaled q
                     context = F.scaled_dot_product_attention(q, k, v, attn_mask=keep, scale=1.0 if fused else None)
                     context = context.transpose(1, 2).reshape(b, t, h)
-                x = self._norm(linear(context, layer + "attn_out") + x, layer + "attn_norm")
-                x = self._norm(linear(linear(x, layer + "ffn_in", "gelu"), layer + "ffn_out") + x, layer + "ffn_norm")
+                # In place: the residual stream is this forward's own tensor, and a new one per add cost a pass
+                x = self._norm(x.add_(linear(context, layer + "attn_out")), layer + "attn_norm")
+                x = self._norm(x.add_(linear(linear(x, layer + "ffn_in", "gelu"), layer + "ffn_out")), layer + "ffn_norm")
             logits = linear(x, "classifier")
         return SimpleNamespace(logits=logits, hidden_states=(x,) if output_hidden_states else None)
 
@@ -186,22 +188,38 @@ def _fused_linear(x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor, act
 
 def _chunked_attention(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, keep: torch.Tensor | None) -> torch.Tensor:
     """softmax(q k^T) v for q, k, v of [windows, heads, tokens, head size], a few windows at a time; q comes
-    scaled. The scores are bf16, as in eager attention under autocast; the softmax computes in float32.
+    scaled. The scores are bf16, as in eager attention under autocast.
     Padding keys get -inf from a bias that the scores' matmul adds as it writes them (``baddbmm``): a
     ``masked_fill_`` over the scores afterwards took as long as the matmul and the softmax together.
+    The softmax's normalisation comes after the matmul with v: exp(scores) @ [v, 1] gives the weighted sum and
+    its normaliser in one matmul, and a division over [tokens, head size] replaces the softmax's three passes
+    over [tokens, tokens] (per chunk of 8 windows 0.27 ms for the exp against 0.65 ms for torch's softmax).
+    Without the softmax's max subtraction, exp overflows above 88 (the default model's scores reach 60 on real
+    news) and a row can underflow to 0 / 0: a chunk whose result is not finite is computed again with
+    torch's softmax.
     Returns [windows, tokens, heads, head size], the layout of the next linear layer's input.
     """
     b, heads, t, d = q.shape
     out = q.new_empty(b, t, heads, d)
     bias = None if keep is None else torch.zeros(b, 1, 1, t, dtype=q.dtype).masked_fill_(~keep, float("-inf"))
+    v_ones = torch.cat([v, v.new_ones(b, heads, t, 1)], -1)
     n = max(1, CHUNK_SCORES // (heads * t * t))
     for i in range(0, b, n):
         m = min(n, b - i)
         qs, ks = q[i : i + n].reshape(m * heads, t, d), k[i : i + n].reshape(m * heads, t, d).transpose(1, 2)
-        scores = torch.bmm(qs, ks) if bias is None else torch.baddbmm(
-            bias[i : i + n].expand(m, heads, t, t).reshape(m * heads, t, t), qs, ks)
-        out[i : i + n] = torch.matmul(torch.softmax(scores.view(m, heads, t, t), -1), v[i : i + n]).transpose(1, 2)
+        chunk_bias = None if bias is None else bias[i : i + n].expand(m, heads, t, t).reshape(m * heads, t, t)
+        weighted = torch.bmm(_scores(qs, ks, chunk_bias).exp_(), v_ones[i : i + n].reshape(m * heads, t, d + 1))
+        weighted = weighted.view(m, heads, t, d + 1)
+        chunk = out[i : i + n]
+        torch.div(weighted[..., :d], weighted[..., d:], out=chunk.transpose(1, 2))
+        if not torch.isfinite(chunk.sum()):  # a sum, not isfinite over the chunk: 18 us against 0.5 ms
+            probs = torch.softmax(_scores(qs, ks, chunk_bias).view(m, heads, t, t), -1)
+            chunk.copy_(torch.matmul(probs, v[i : i + n]).transpose(1, 2))
     return out
+
+
+def _scores(q: torch.Tensor, k_t: torch.Tensor, bias: torch.Tensor | None) -> torch.Tensor:
+    return torch.bmm(q, k_t) if bias is None else torch.baddbmm(bias, q, k_t)
 
 
 def _renamed(w: dict[str, torch.Tensor], n_layers: int) -> dict[str, torch.Tensor]:
