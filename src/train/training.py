@@ -214,7 +214,7 @@ class StepTimer(TrainerCallback):
 
 
 def _augmented(cfg: DictConfig, split: Split):
-    if not cfg.data.augment.rate:
+    if not cfg.data.augment.rate and not cfg.data.augment.get("trigger_rate"):
         return split.train
     from train.augment import augment_documents
 
