@@ -48,7 +48,7 @@ def mention_pool(docs: list[Document], gazetteer: bool, scheme: LabelScheme = SC
 
 
 def trigger_form(surface: str) -> str:
-    """A coarse word form, so a swapped trigger fits its sentence: `shelled` for `bombed`, not `shelling`."""
+    """A coarse word form, so a swapped trigger fits its sentence: `clashed` for `ambushed`, not `clashes`."""
     last = surface.split()[-1].lower()
     for ending in ("ing", "ed", "s"):
         if last.endswith(ending):
