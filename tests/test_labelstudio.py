@@ -64,6 +64,12 @@ def test_utf16_offset_inside_a_surrogate_pair_is_refused():
         conv.to_codepoint(2)
 
 
+def test_utf16_offsets_count_each_astral_character_twice():
+    conv = Utf16Offsets("\U0001F600\U0001F600x\U0010FFFF\uFFFF")  # U+FFFF is the last one-unit character
+    assert [conv.to_utf16(i) for i in range(6)] == [0, 2, 4, 5, 7, 8]
+    assert conv.n_units == 8 and conv.n_codepoints == 5
+
+
 def test_latest_live_annotation_is_used_and_said():
     annotations = [
         {"id": 1, "updated_at": "2026-01-02T00:00:00Z", "result": []},
