@@ -38,6 +38,29 @@ def tuned_in_sample(scores: np.ndarray, gold: np.ndarray, types: list[str]) -> n
     return (scores >= np.array([thresholds[t] for t in types])) & (scores > 0)
 
 
+def pass_with_evidence(tagger, texts: list[str]) -> tuple[list, np.ndarray]:
+    """One tagging pass, and per article and trigger type the token evidence: the best per-word
+    probability of the type's B plus I tag, whether decoded or not ([articles, types])."""
+    types = list(tagger.scheme.trigger_labels)
+    columns = [(tagger.tags.index(f"B-{t}"), tagger.tags.index(f"I-{t}")) for t in types]
+    evidence = []  # per article, in order: word_probs runs once per article with windows
+    word_probs = tagger.word_probs
+
+    def word_probs_keeping_evidence(tok, parts):
+        probs = word_probs(tok, parts)
+        evidence.append([(probs[:, b] + probs[:, i]).max() for b, i in columns])
+        return probs
+
+    tagger.word_probs = word_probs_keeping_evidence
+    try:
+        tagged = tagger.analyse(texts)
+    finally:
+        del tagger.word_probs  # the class method again
+    if len(evidence) != len(texts):
+        sys.exit("an article without windows (empty text) in the split; evidence cannot be aligned")
+    return tagged, np.array(evidence, dtype=float).reshape(len(texts), len(types))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--checkpoint", default=str(ROOT / "models" / "ner"))
@@ -56,22 +79,8 @@ def main() -> None:
     tagger, types = model.tagger, list(model.scheme.trigger_labels)
     if tagger.head is None:
         sys.exit(f"{args.checkpoint}: no article head; this compares the head with the triggers")
-    columns = [(tagger.tags.index(f"B-{t}"), tagger.tags.index(f"I-{t}")) for t in types]
-
-    evidence = []  # per article, in order: word_probs runs once per article with windows
-    word_probs = tagger.word_probs
-
-    def word_probs_keeping_evidence(tok, parts):
-        probs = word_probs(tok, parts)
-        evidence.append([(probs[:, b] + probs[:, i]).max() for b, i in columns])
-        return probs
-
-    tagger.word_probs = word_probs_keeping_evidence
     texts = [d.text for d in docs]
-    tagged = tagger.analyse(texts)
-    if len(evidence) != len(docs):
-        sys.exit("an article without windows (empty text) in the split; evidence cannot be aligned")
-    ev = np.array(evidence)
+    tagged, ev = pass_with_evidence(tagger, texts)
     head = np.stack([t.head_probs for t in tagged])
     gold = np.array([[t in d.event_types for t in types] for d in docs])
     found = np.array([[any(s.label == t for s in a.spans) for t in types] for a in tagged])

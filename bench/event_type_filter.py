@@ -25,6 +25,9 @@ from pathlib import Path
 import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "bench"))
+from event_type_evidence import counts, pass_with_evidence  # noqa: E402 - a sibling script, not a package
+
 GRID = np.round(np.arange(0.0, 1.0, 0.05), 2)
 
 
@@ -34,18 +37,7 @@ def rows_of(checkpoint: Path, docs: list) -> list[dict]:
 
     tagger = ConflictModel.load(checkpoint).tagger
     types = list(tagger.scheme.trigger_labels)
-    columns = [(tagger.tags.index(f"B-{t}"), tagger.tags.index(f"I-{t}")) for t in types]
-    evidence, word_probs = [], tagger.word_probs
-
-    def word_probs_keeping_evidence(tok, parts):
-        probs = word_probs(tok, parts)
-        evidence.append([float((probs[:, b] + probs[:, i]).max()) for b, i in columns])
-        return probs
-
-    tagger.word_probs = word_probs_keeping_evidence
-    tagged = tagger.analyse([d.text for d in docs])
-    if len(evidence) != len(docs):
-        sys.exit(f"{checkpoint}: an article without windows (empty text); evidence cannot be aligned")
+    tagged, evidence = pass_with_evidence(tagger, [d.text for d in docs])
     rows = []
     for doc, t, ev in zip(docs, tagged, evidence):
         scores: dict[str, list[float]] = {}
@@ -56,7 +48,7 @@ def rows_of(checkpoint: Path, docs: list) -> list[dict]:
             mine = scores.get(ty, [])
             rows.append({"doc": doc.id, "type": ty, "found": bool(mine), "gold": ty in doc.event_types,
                          "best": max(mine, default=0.0), "mean": float(np.mean(mine)) if mine else 0.0,
-                         "n": len(mine), "evidence": ev[k],
+                         "n": len(mine), "evidence": float(ev[k]),
                          "head": float(t.head_probs[k]) if t.head_probs is not None else 0.0,
                          "n_types": len(scores), "n_tokens": t.n_tokens,
                          "other_best": max((max(v) for o, v in scores.items() if o != ty), default=0.0)})
@@ -70,10 +62,8 @@ def matrix(rows: list[dict], types: list[str]) -> np.ndarray:
 
 
 def score(rows: list[dict], keep) -> tuple[float, int, int, int]:
-    tp = sum(1 for r, k in zip(rows, keep) if k and r["gold"])
-    fp = sum(1 for r, k in zip(rows, keep) if k and not r["gold"])
-    fn = sum(1 for r, k in zip(rows, keep) if not k and r["gold"])
-    return (2 * tp / (2 * tp + fp + fn) if tp + fp + fn else 0.0), tp, fp, fn
+    """Micro F1, true, false and missed types of the rows kept."""
+    return counts(np.array(list(keep), dtype=bool), np.array([r["gold"] for r in rows], dtype=bool))
 
 
 def best_cut(rows: list[dict], p: np.ndarray) -> float:
@@ -86,10 +76,17 @@ def filters(types: list[str]):
     from sklearn.ensemble import HistGradientBoostingClassifier
     from sklearn.linear_model import LogisticRegression
 
+    from sitrep.runtime.event_types import tune_thresholds
+
     def per_type(value):
         def fit(rows):
-            cut = {t: best_cut([r for r in rows if r["type"] == t],
-                               np.array([value(r) for r in rows if r["type"] == t])) for t in types}
+            # Scores of types not found are 0, which tune_thresholds never keeps: a filter only drops types.
+            cut = {}
+            for t in types:
+                mine = [r for r in rows if r["type"] == t]
+                scores = np.array([[value(r) if r["found"] else 0.0] for r in mine]).reshape(-1, 1)
+                cut.update(tune_thresholds(scores, [[t] if r["gold"] else [] for r in mine], [t], list(GRID),
+                                           default=0.0))
             return lambda rs: [r["found"] and value(r) >= cut[r["type"]] for r in rs]
         return fit
 
